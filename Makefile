@@ -1,0 +1,75 @@
+# Newcomer commands: `make run` (the site with demo content) and `make test` (the whole suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+
+# Django 6.1 needs Python 3.12+. Take the newest interpreter that really runs (pyenv shims
+# on PATH can exist for versions that are not active, so each candidate is executed).
+ifndef PYTHON
+PYTHON := $(shell for c in python3.14 python3.13 python3.12 \
+	$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	"$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$c"; break; }; done)
+endif
+
+# `make run` serves like production (DEBUG off) but lets the app serve media itself.
+RUN_ENV := DEBUG=false SERVE_MEDIA=true
+
+.PHONY: help run test lint format demo superuser install clean
+
+help:
+	@echo "make run        serve the site with demo content on http://127.0.0.1:$(PORT)/"
+	@echo "make test       lint, migration check and the whole test suite"
+	@echo "make demo       (re)load the demo content"
+	@echo "make superuser  create an admin account"
+	@echo "make lint / make format"
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: Python 3.12 or newer is needed (Django 6.1); none found." >&2; \
+		echo "       Install python3.13 or python3.12, or run: make PYTHON=/path/to/python3.12 ..." >&2; \
+		exit 1; fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+# A local secret key, made once and kept in .env (git-ignored). Production sets its own.
+.env:
+	@echo "# Local settings; see .env.example. Created by make." > $@
+	@echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> $@
+	@echo "Created .env with a local SECRET_KEY."
+
+run: $(VENV)/.installed .env
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo --if-empty
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(RUN_ENV) exec $(VENV)/bin/gunicorn newsroom.wsgi --bind 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed .env
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+demo: $(VENV)/.installed .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+
+superuser: $(VENV)/.installed .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

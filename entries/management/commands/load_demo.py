@@ -1,0 +1,34 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from entries.demo import FIXTURE, ensure_demo_files
+from entries.models import Entry
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo content: 181 published entries in one topic, each with a real JPEG. "
+        "Running it again updates the same rows and files; it never duplicates them."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already holds entries (used by `make run`).",
+        )
+
+    def handle(self, *args, if_empty=False, **options):
+        if if_empty and Entry.objects.exists():
+            self.stdout.write("Entries already present: demo content not loaded.")
+            return
+        written = ensure_demo_files()
+        with transaction.atomic():
+            call_command("loaddata", FIXTURE, verbosity=0)
+        count = Entry.objects.published().count()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo content loaded: {count} published entries, {written} photos written."
+            )
+        )

@@ -1,0 +1,141 @@
+from pathlib import PurePosixPath
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Image(models.Model):
+    file = models.ImageField(
+        upload_to="images/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        help_text="JPEG, PNG, WebP or GIF. Size and dimensions are read from the file.",
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    alt_text = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Describes the photo for people who cannot see it.",
+    )
+    credit = models.CharField(max_length=200, blank=True)
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    file_size = models.PositiveIntegerField(
+        editable=False, default=0, help_text="Size of the stored file, in bytes."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return self.file_name
+
+    def save(self, *args, **kwargs):
+        # width and height come from ImageField itself; the byte size is the stored file's.
+        if self.file:
+            self.file_size = self.file.size
+        super().save(*args, **kwargs)
+
+    @property
+    def file_name(self):
+        """The stored file's base name, as shown to the public (`240718a-001.jpg`)."""
+        return PurePosixPath(self.file.name).name if self.file else ""
+
+    @property
+    def size_kb(self):
+        """The stored file's size in KB (bytes / 1024) with two decimals: `98.88`."""
+        return f"{self.file_size / 1024:.2f}"
+
+    @property
+    def public_line(self):
+        """`<file name> - <caption>, <size>KB`, without the caption part when there is none."""
+        name = f"{self.file_name} - {self.caption}" if self.caption else self.file_name
+        return f"{name}, {self.size_kb}KB"
+
+
+class EntryQuerySet(models.QuerySet):
+    def published(self):
+        """Entries the public may see: published, and their publication time has come."""
+        return self.filter(status=Entry.Status.PUBLISHED, pub_date__lte=timezone.now())
+
+    def before(self, entry):
+        """Entries listed after `entry` (older), in listing order."""
+        return self.filter(
+            Q(pub_date__lt=entry.pub_date) | Q(pub_date=entry.pub_date, pk__lt=entry.pk)
+        ).order_by("-pub_date", "-pk")
+
+    def after(self, entry):
+        """Entries listed before `entry` (newer), nearest first."""
+        return self.filter(
+            Q(pub_date__gt=entry.pub_date) | Q(pub_date=entry.pub_date, pk__gt=entry.pk)
+        ).order_by("pub_date", "pk")
+
+
+class Entry(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    headline = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=300, unique=True, help_text="The entry's address: /entries/<slug>/."
+    )
+    pub_date = models.DateTimeField(
+        "publication date",
+        default=timezone.now,
+        help_text="A published entry stays hidden from the public until this time.",
+    )
+    summary = models.TextField(help_text="One paragraph of plain text, shown on listings.")
+    body = models.TextField(
+        blank=True, help_text="The full article, plain text; a blank line starts a paragraph."
+    )
+    image = models.ForeignKey(
+        Image,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        help_text="An image used by an entry cannot be deleted.",
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="entries")
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "entries"
+        ordering = ["-pub_date", "-id"]
+        get_latest_by = "pub_date"
+        indexes = [
+            # The public listing: status filter, newest first, id as tie-breaker.
+            models.Index(fields=["status", "-pub_date", "-id"], name="entry_listing_idx"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def get_absolute_url(self):
+        return reverse("entries:entry_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        """The instance version of `EntryQuerySet.published()`."""
+        return self.status == self.Status.PUBLISHED and self.pub_date <= timezone.now()

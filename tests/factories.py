@@ -1,0 +1,44 @@
+"""Plain helpers that build real rows with real image files."""
+
+import io
+from datetime import timedelta
+from itertools import count
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from entries.models import Entry, Image, Topic
+
+_sequence = count(1)
+
+
+def image_bytes(width=64, height=48, fmt="JPEG", color=(30, 90, 160)):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), color).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def make_image(name="photo.jpg", width=64, height=48, **overrides):
+    upload = SimpleUploadedFile(name, image_bytes(width, height), content_type="image/jpeg")
+    fields = {"caption": "A caption", "alt_text": "A description", **overrides}
+    return Image.objects.create(file=upload, **fields)
+
+
+def make_topic(name="Topic", **overrides):
+    n = next(_sequence)
+    return Topic.objects.create(name=f"{name} {n}", slug=f"topic-{n}", **overrides)
+
+
+def make_entry(**overrides):
+    n = next(_sequence)
+    fields = {
+        "headline": f"Headline {n}",
+        "slug": f"entry-{n}",
+        "summary": f"Summary {n}.",
+        "body": f"Body {n}.",
+        "status": Entry.Status.PUBLISHED,
+        "pub_date": timezone.now() - timedelta(days=n),
+        **overrides,
+    }
+    return Entry.objects.create(**fields)

@@ -1,0 +1,144 @@
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from entries.models import Entry
+
+from .factories import make_entry, make_image
+from .text import visible_text
+
+pytestmark = pytest.mark.django_db
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def test_heading_counts_published_entries(client):
+    make_entry()
+    make_entry()
+    make_entry(status=Entry.Status.DRAFT)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "<h1>2 Entries</h1>" in response.text
+
+
+def test_heading_is_singular_for_one_entry(client):
+    make_entry()
+    assert "<h1>1 Entry</h1>" in client.get("/").text
+
+
+def test_empty_site_says_zero_entries(client):
+    assert "<h1>0 Entries</h1>" in client.get("/").text
+
+
+def test_each_entry_shows_date_image_line_headline_and_summary_in_order(client):
+    image = make_image("240718a-001.jpg", caption="A meeting")
+    make_entry(
+        headline="Ministers meet",
+        summary="They met & talked.",
+        image=image,
+        pub_date=datetime(2024, 5, 28, 9, 0, tzinfo=BRUSSELS),
+    )
+    text = visible_text(client.get("/").text)
+    line = image.public_line
+    assert f"28 May. 2024 {line} Ministers meet They met & talked." in text
+    assert re.fullmatch(r"240718a-001\.jpg - A meeting, \d+\.\d\dKB", line)
+
+
+def test_dates_use_day_month_year_with_leading_zero_in_site_time_zone(client):
+    # 23:30 UTC on 3 April is already 4 April in Brussels.
+    make_entry(pub_date=datetime(2024, 4, 3, 23, 30, tzinfo=ZoneInfo("UTC")))
+    assert "04 Apr. 2024" in visible_text(client.get("/").text)
+
+
+def test_caption_less_image_line_has_no_dash(client):
+    make_entry(image=make_image("240216-msc.jpg", caption=""))
+    text = visible_text(client.get("/").text)
+    assert re.search(r"240216-msc\.jpg, \d+\.\d\dKB", text)
+    assert "240216-msc.jpg -" not in text
+
+
+def test_headline_links_to_the_entry_and_image_has_alt_text(client):
+    entry = make_entry(image=make_image(alt_text="Two people shaking hands"))
+    html = client.get("/").text
+    assert f'href="{entry.get_absolute_url()}"' in html
+    assert 'alt="Two people shaking hands"' in html
+
+
+def test_editor_text_is_escaped(client):
+    make_entry(headline="<script>alert(1)</script>", summary="<b>bold</b>")
+    html = client.get("/").text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_drafts_and_future_entries_are_not_listed(client):
+    make_entry(headline="Visible")
+    make_entry(headline="Draft", status=Entry.Status.DRAFT)
+    make_entry(headline="Scheduled", pub_date=timezone.now() + timedelta(days=1))
+    text = visible_text(client.get("/").text)
+    assert "Visible" in text
+    assert "Draft" not in text
+    assert "Scheduled" not in text
+
+
+def test_back_to_top_link_targets_the_top_of_the_page(client):
+    make_entry()
+    html = client.get("/").text
+    assert '<a href="#top">Back To Top</a>' in html
+    assert 'id="top"' in html
+
+
+@override_settings(ENTRIES_PER_PAGE=2)
+def test_pagination_sits_in_a_nav_and_keeps_the_query_string(client):
+    for _ in range(5):
+        make_entry()
+    html = client.get("/?page=2&utm=x").text
+    nav = re.search(r'<nav class="pagination".*?</nav>', html, re.S).group(0)
+    assert 'href="?page=1&amp;utm=x"' in nav
+    assert 'href="?page=3&amp;utm=x"' in nav
+    assert 'aria-current="page"' in nav
+
+
+@override_settings(ENTRIES_PER_PAGE=1)
+def test_long_page_runs_are_elided(client):
+    for _ in range(30):
+        make_entry()
+    nav = re.search(r'<nav class="pagination".*?</nav>', client.get("/?page=15").text, re.S)
+    assert "…" in nav.group(0)
+    assert 'href="?page=30"' in nav.group(0)
+    assert 'href="?page=8"' not in nav.group(0)
+
+
+@override_settings(ENTRIES_PER_PAGE=2)
+@pytest.mark.parametrize("page", ["4", "0", "-1", "abc", "1.5", "9" * 40, "%00", "1%00", "last%20"])
+def test_bad_page_numbers_are_the_sites_404(client, page):
+    for _ in range(5):
+        make_entry()
+    response = client.get(f"/?page={page}")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+
+
+@override_settings(ENTRIES_PER_PAGE=2)
+def test_last_page_holds_the_remainder(client):
+    for _ in range(5):
+        make_entry()
+    response = client.get("/?page=3")
+    assert response.status_code == 200
+    assert len(response.context["entry_list"]) == 1
+
+
+@pytest.mark.parametrize("per_page", [10, 50])
+def test_listing_runs_a_fixed_number_of_queries(client, django_assert_num_queries, per_page):
+    for _ in range(per_page + 5):
+        make_entry(image=make_image())
+    with override_settings(ENTRIES_PER_PAGE=per_page):
+        # One COUNT for the heading and paginator, one SELECT for the page with its images.
+        with django_assert_num_queries(2):
+            response = client.get("/")
+    assert len(response.context["entry_list"]) == per_page
