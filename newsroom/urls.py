@@ -1,16 +1,19 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.http import Http404
+from django.urls import include, path
 from django.views.static import serve
+
+
+def serve_media(request, path):
+    """Uploaded files, served by the app only while SERVE_MEDIA is on (local runs, tests)."""
+    if not settings.SERVE_MEDIA:
+        raise Http404("Media is served by the proxy or object storage.")
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media"),
     path("", include("entries.urls")),
 ]
-
-if settings.SERVE_MEDIA:
-    # Local runs only: in production the proxy or object storage serves media.
-    media_prefix = settings.MEDIA_URL.strip("/")
-    urlpatterns += [
-        re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
