@@ -5,11 +5,34 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.cache import bump_content_version
+
+
+class ContentQuerySet(models.QuerySet):
+    """Bulk writes send no model signals, so they drop the content version themselves."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        bump_content_version()
+        return rows
+
+    def bulk_create(self, *args, **kwargs):
+        objs = super().bulk_create(*args, **kwargs)
+        bump_content_version()
+        return objs
+
+    def bulk_update(self, *args, **kwargs):
+        rows = super().bulk_update(*args, **kwargs)
+        bump_content_version()
+        return rows
+
 
 class Topic(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
+
+    objects = ContentQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -40,6 +63,8 @@ class Image(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    objects = ContentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created", "-id"]
 
@@ -69,7 +94,7 @@ class Image(models.Model):
         return f"{name}, {self.size_kb}KB"
 
 
-class EntryQuerySet(models.QuerySet):
+class EntryQuerySet(ContentQuerySet):
     def published(self):
         """Entries the public may see: published, and their publication time has come."""
         return self.filter(status=Entry.Status.PUBLISHED, pub_date__lte=timezone.now())

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.views.generic import DetailView, ListView
 
 from .models import Entry
+from .pagination import VersionedPaginationMixin
 
 
 class PublishedEntryMixin:
@@ -11,7 +12,7 @@ class PublishedEntryMixin:
         return Entry.objects.published().select_related("image")
 
 
-class EntryListView(PublishedEntryMixin, ListView):
+class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     """All published entries, newest first. Bad page numbers are 404s (ListView's own rule)."""
 
     def get_paginate_by(self, queryset):

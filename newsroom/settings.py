@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,7 +42,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it stores and replays the final headers (CSP, security, validators) of
+    # public pages; newsroom.wsgi answers cached pages before Django's handler even starts.
+    "newsroom.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Right after SecurityMiddleware, as whitenoise asks, so static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,7 +82,26 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://newsroom")}
+_cache = env.cache("CACHE_URL", default="locmemcache://newsroom")
+if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
+    # Django's own Redis backend (django-environ would pick django-redis). Short timeouts so
+    # an unreachable Redis degrades to serving from the database instead of hanging workers.
+    _cache["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    _cache.setdefault("OPTIONS", {})
+    _cache["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
+    _cache["OPTIONS"].setdefault("socket_timeout", 0.5)
+if _cache["BACKEND"].endswith("LocMemCache"):
+    # The default 300 entries would cull the content version along with old pages.
+    _cache.setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
+CACHES = {"default": _cache}
+
+# The page cache in front of the public pages (newsroom/cache.py); off for measurements.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+# Seconds a stored page is kept (keys carry the content version, so this only bounds memory).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# Cache-Control on public pages: browsers revalidate (ETag), shared caches may keep s-maxage.
+PAGE_MAX_AGE = env.int("PAGE_MAX_AGE", default=0)
+PAGE_S_MAXAGE = env.int("PAGE_S_MAXAGE", default=60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -108,3 +132,47 @@ STORAGES = {
 }
 
 ENTRIES_PER_PAGE = env.int("ENTRIES_PER_PAGE", default=10)
+
+# Security headers and cookies. `HTTPS=true` (production) turns on the HTTPS-only settings.
+HTTPS = env.bool("HTTPS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+# The admin never reads the CSRF cookie from JavaScript (it uses the form field).
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy: `SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https`.
+_proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_header:
+    if len(_proxy_header) != 2:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be `HEADER,value`.")
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_header)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Content-Security-Policy (Django's own middleware): no inline scripts or styles anywhere,
+# the site's own static files and media only. The Django admin works under it.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+}

@@ -4,6 +4,8 @@ from django.http import Http404
 from django.urls import include, path
 from django.views.static import serve
 
+from newsroom.health import healthz
+
 
 def serve_media(request, path):
     """Uploaded files, served by the app only while SERVE_MEDIA is on (local runs, tests)."""
@@ -14,6 +16,10 @@ def serve_media(request, path):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media"),
     path("", include("entries.urls")),
 ]
+
+# A database outage gives a plain 503 page instead of the 500 page.
+handler500 = "newsroom.health.server_error"

@@ -6,4 +6,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from newsroom.cache import PageCacheApp  # noqa: E402  (needs the settings loaded above)
+
+# Cached public pages are answered here, before Django's request handling starts.
+application = PageCacheApp(django_application)

@@ -1,0 +1,295 @@
+"""The page cache: public pages stored whole (final headers and body) and replayed as bytes.
+
+Never stale:
+- every key carries the *content version*, a random token kept in the shared cache (local
+  memory or Redis). Any save or delete of site content drops it (`bump_content_version`), once
+  at once and again when the transaction commits, so every instance misses at its next request
+  and renders from the database;
+- the version also records when the next scheduled entry goes public; from that moment the
+  version is replaced, so a scheduled entry appears on time, cache or not.
+
+Fast: `PageCacheApp` (newsroom/wsgi.py) answers a cached anonymous GET before Django's handler
+starts, with one cache round trip; `PageCacheMiddleware` (outermost middleware) does the same
+inside Django (test client, conditional requests), and stores what the full stack produced,
+with its ETag, Last-Modified and Cache-Control, so a replay carries exactly the same headers.
+
+Faults: any cache error is logged and the request goes the full, uncached way.
+"""
+
+import hashlib
+import logging
+import secrets
+import time
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, parse_http_date_safe
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "newsroom:content-version"
+# URL namespaces and names that are never public pages.
+PRIVATE_NAMESPACES = frozenset({"admin"})
+PRIVATE_URL_NAMES = frozenset({"healthz", "media"})
+
+
+class Version(NamedTuple):
+    token: str
+    created: float
+    next_change: float  # when the next scheduled entry goes public; 0 when none is scheduled
+
+    @property
+    def expired(self):
+        return bool(self.next_change) and time.time() >= self.next_change
+
+    def seconds_left(self, limit):
+        """`limit`, capped so nothing outlives the next scheduled publication."""
+        if not self.next_change:
+            return limit
+        return max(0, min(limit, int(self.next_change - time.time())))
+
+
+def _parse(raw):
+    try:
+        token, created, next_change = raw.split("|")
+        return Version(token, float(created), float(next_change or 0))
+    except (AttributeError, ValueError):
+        return None
+
+
+def _next_scheduled_time():
+    # Imported here: this module is loaded with the settings, before the apps are ready.
+    from entries.models import Entry
+
+    when = (
+        Entry.objects.filter(status=Entry.Status.PUBLISHED, pub_date__gt=_now())
+        .order_by("pub_date")
+        .values_list("pub_date", flat=True)
+        .first()
+    )
+    return when.timestamp() if when else 0.0
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def current_version():
+    """The content version, made (one database query) when missing or past its schedule.
+
+    Raises whatever the cache or the database raise; callers decide how to degrade.
+    """
+    version = _parse(cache.get(VERSION_KEY))
+    if version is None or version.expired:
+        version = Version(secrets.token_hex(8), time.time(), _next_scheduled_time())
+        cache.set(VERSION_KEY, f"{version.token}|{version.created}|{version.next_change}", None)
+    return version
+
+
+def bump_content_version(**kwargs):
+    """Drop the content version now and again on commit (signal receivers call this).
+
+    Now, so this process never serves what it just changed; on commit, so no other instance
+    keeps a page rendered between the first drop and the commit.
+    """
+    _drop_version()
+    transaction.on_commit(_drop_version, robust=True)
+
+
+def _drop_version():
+    try:
+        cache.delete(VERSION_KEY)
+    except Exception:
+        logger.exception("Could not drop the content version; cached pages may be stale")
+
+
+_last_warning = 0.0
+
+
+def _warn_cache_down(exc):
+    """Log a cache failure at most every 30 seconds per process, not on every request."""
+    global _last_warning
+    if time.monotonic() - _last_warning > 30:
+        _last_warning = time.monotonic()
+        logger.warning("Cache unavailable, serving from the database: %r", exc)
+
+
+def versioned_key(version, name):
+    return f"newsroom:{version.token}:{name}"
+
+
+def _bypass(environ):
+    """Requests that may see something else than the public page: signed-in users, messages."""
+    cookies = environ.get("HTTP_COOKIE", "")
+    return f"{settings.SESSION_COOKIE_NAME}=" in cookies or "messages=" in cookies
+
+
+def _page_name(environ):
+    scheme = environ.get("wsgi.url_scheme", "http")
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy:
+        scheme += "+" + environ.get(proxy[0], "")
+    raw = "|".join(
+        (
+            scheme,
+            environ.get("HTTP_HOST", ""),
+            environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+        )
+    )
+    return "page:" + hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
+
+
+# The version this process saw last: with it, a hit costs one round trip (version and page
+# fetched together), and a changed version costs a second one.
+_seen_token = None
+
+
+def cached_page(environ):
+    """The stored (headers, body) for this request, or None. Never raises."""
+    global _seen_token
+    if not settings.PAGE_CACHE or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return None
+    if not environ.get("HTTP_HOST") or _bypass(environ):
+        return None
+    name = _page_name(environ)
+    try:
+        guess = _seen_token
+        found = cache.get_many(
+            [VERSION_KEY, f"newsroom:{guess}:{name}"] if guess else [VERSION_KEY]
+        )
+        version = _parse(found.get(VERSION_KEY))
+        if version is None or version.expired:
+            return None  # the full path makes a new version
+        if version.token == guess:
+            return found.get(f"newsroom:{guess}:{name}")
+        _seen_token = version.token
+        return cache.get(versioned_key(version, name))
+    except Exception as exc:
+        _warn_cache_down(exc)
+        return None
+
+
+def _is_conditional(environ):
+    return "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
+
+
+class PageCacheApp:
+    """WSGI wrapper: replays a stored page without entering Django at all."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if _is_conditional(environ):
+            # Rare for a cached page; the middleware answers 304s exactly as Django would.
+            return self.application(environ, start_response)
+        stored = cached_page(environ)
+        if stored is None:
+            return self.application(environ, start_response)
+        headers, body = stored
+        start_response("200 OK", headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+
+class PageCacheMiddleware:
+    """Stores public anonymous pages with validators; answers hits and 304s."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        stored = cached_page(request.META)
+        if stored is not None:
+            return get_conditional_response(
+                request,
+                etag=_header(stored[0], "ETag"),
+                last_modified=_last_modified(stored[0]),
+                response=_replay(request, stored),
+            )
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD") or not self._is_public(request, response):
+            return response
+        if _bypass(request.META):
+            # A signed-in user's copy must never land in a shared cache in front of us.
+            patch_cache_control(response, private=True)
+            return response
+        return self._finish_public(request, response)
+
+    @staticmethod
+    def _is_public(request, response):
+        match = request.resolver_match
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return False
+        if match is None or match.url_name in PRIVATE_URL_NAMES:
+            return False
+        if PRIVATE_NAMESPACES.intersection(match.namespaces):
+            return False
+        control = response.get("Cache-Control", "")
+        if any(word in control for word in ("private", "no-store", "no-cache")):
+            return False
+        vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+        return vary <= {"cookie", "accept-encoding"}
+
+    def _finish_public(self, request, response):
+        try:
+            version = current_version()
+        except Exception as exc:
+            _warn_cache_down(exc)
+            version = None
+        body = response.content
+        response["ETag"] = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+        if version is not None:
+            response["Last-Modified"] = http_date(version.created)
+        lifetime = version.seconds_left if version else (lambda limit: limit)
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=lifetime(settings.PAGE_MAX_AGE),
+            s_maxage=lifetime(settings.PAGE_S_MAXAGE),
+        )
+        response["Content-Length"] = str(len(body))
+        keep = version.seconds_left(settings.PAGE_CACHE_SECONDS) if version else 0
+        if settings.PAGE_CACHE and keep and request.method == "GET":
+            try:
+                cache.set(
+                    versioned_key(version, _page_name(request.META)),
+                    (list(response.items()), body),
+                    keep,
+                )
+            except Exception as exc:
+                _warn_cache_down(exc)
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=version.created if version else None,
+            response=response,
+        )
+
+
+def _header(headers, name):
+    lowered = name.lower()
+    for key, value in headers:
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def _last_modified(headers):
+    value = _header(headers, "Last-Modified")
+    return parse_http_date_safe(value) if value else None
+
+
+def _replay(request, stored):
+    headers, body = stored
+    response = HttpResponse(b"" if request.method == "HEAD" else body)
+    for key, value in headers:
+        response[key] = value
+    return response
+
