@@ -48,7 +48,7 @@ run: $(VENV)/.installed .env
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo --if-empty
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
-	$(RUN_ENV) exec $(VENV)/bin/gunicorn newsroom.wsgi --bind 127.0.0.1:$(PORT)
+	$(RUN_ENV) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 test: $(VENV)/.installed .env
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,35 @@
+"""gunicorn settings for newsroom (`make run`, the benchmark, production), from the environment.
+
+Run: `gunicorn -c gunicorn.conf.py newsroom.wsgi`. `kill -HUP <master pid>` reloads the code
+with graceful worker restarts; `kill -TERM` stops after in-flight requests finish.
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name, default):
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+# One process per core plus one; threads help while requests wait on the database.
+workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1)
+threads = _int("GUNICORN_THREADS", 1)
+# A request taking longer than this is stuck: the worker is replaced.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+# Seconds a worker gets to finish its requests on restart or shutdown.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then (jittered so they do not all restart together).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 0)
+# Access log on stdout by default ("-"); an empty value turns it off (the benchmark does).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Load the app in the master so workers fork with it imported (faster starts, shared memory).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() == "true"
+# Trust X-Forwarded-* only from these proxy addresses.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+wsgi_app = "newsroom.wsgi:application"
