@@ -17,13 +17,14 @@ endif
 # `make run` serves like production (DEBUG off) but lets the app serve media itself.
 RUN_ENV := DEBUG=false SERVE_MEDIA=true
 
-.PHONY: help run test lint format demo superuser install clean
+.PHONY: help run test lint format demo superuser install clean bench bench-growth
 
 help:
 	@echo "make run        serve the site with demo content on http://127.0.0.1:$(PORT)/"
 	@echo "make test       lint, migration check and the whole test suite"
 	@echo "make demo       (re)load the demo content"
 	@echo "make superuser  create an admin account"
+	@echo "make bench      load the site with wrk and update docs/performance.md"
 	@echo "make lint / make format"
 
 $(VENV)/.installed: pyproject.toml
@@ -73,3 +74,12 @@ superuser: $(VENV)/.installed .env
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Loads the site with wrk (cache off/local memory/Redis, SQLite and PostgreSQL) against a
+# static-file ceiling; results in bench/results/latest.json and docs/performance.md.
+bench: $(VENV)/.installed
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# How page times grow with the archive: 181, 10,000 and 100,000 entries on PostgreSQL.
+bench-growth: $(VENV)/.installed
+	$(PY) bench/growth.py $(BENCH_ARGS)

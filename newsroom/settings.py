@@ -87,6 +87,11 @@ if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
     # Django's own Redis backend (django-environ would pick django-redis). Short timeouts so
     # an unreachable Redis degrades to serving from the database instead of hanging workers.
     _cache["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    # django-environ lower-cases `?key_prefix=`/`?timeout=` for this backend; Django wants them
+    # upper-case at the top level.
+    for _option in ("key_prefix", "timeout", "version"):
+        if _option in _cache:
+            _cache[_option.upper()] = _cache.pop(_option)
     _cache.setdefault("OPTIONS", {})
     _cache["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
     _cache["OPTIONS"].setdefault("socket_timeout", 0.5)

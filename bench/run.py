@@ -1,0 +1,368 @@
+"""`make bench`: load the site with wrk on loopback and compare each page with its ceiling.
+
+For SQLite and PostgreSQL, with the demo content, it starts gunicorn (gunicorn.conf.py,
+production settings) three times: page cache off, page cache in local memory, page cache in
+Redis. Each time it loads every page and, as the ceiling, a static file holding the same bytes
+as `/`, served by that same gunicorn. It prints rps, p50, p99 and errors per URL and each
+page's rps as a fraction of the ceiling of the same server, writes everything to
+bench/results/latest.json and the tables to docs/performance.md. It also records each page's
+SQL queries and server-side time, measured in-process (bench/inprocess.py).
+
+Everything it starts (servers, scratch database and files) it stops and removes. Options:
+--duration seconds per URL (default 6), --connections (16), --databases sqlite,postgres.
+Environment: BENCH_POSTGRES_URL (server URL, database name replaced by a scratch one),
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/3; keys use a per-run prefix, nothing flushed).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).parent / "gunicorn")
+RESULTS = ROOT / "bench" / "results"
+DOC = ROOT / "docs" / "performance.md"
+CEILING_PATH = "/static/bench/listing.html"
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
+POSTGRES_DB = "newsroom_production_bench"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+
+TARGETS = {"locmem": 0.80, "redis": 0.40}
+UNCACHED_TARGET = 0.06
+P99_TARGET_MS = 50
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(args, env, **kwargs):
+    return subprocess.run(args, cwd=ROOT, env=env, check=True, **kwargs)
+
+
+def manage(env, *args):
+    run([PYTHON, "manage.py", *args], env, stdout=subprocess.DEVNULL)
+
+
+def postgres_scratch(create):
+    """Drop (and create) the scratch benchmark database through psycopg."""
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL.rstrip("/") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{POSTGRES_DB}"')
+
+
+def fetch(url, timeout=5):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+class Server:
+    """gunicorn with the project's configuration on a free loopback port."""
+
+    def __init__(self, env, log):
+        self.port = free_port()
+        self.env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_ACCESS_LOG": "",
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
+        self.log = log
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [GUNICORN, "-c", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+            try:
+                if fetch(self.url("/healthz"), timeout=1)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def parse_ms(value):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk(url, duration, connections):
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors += int(non2xx.group(1)) if non2xx else 0
+    return {
+        "rps": round(rps, 1),
+        "p50_ms": round(parse_ms(latency["50"]), 2),
+        "p99_ms": round(parse_ms(latency["99"]), 2),
+        "requests": requests,
+        "errors": errors,
+    }
+
+
+def bench_database(name, env, work, args, log):
+    print(f"\n== {name}: preparing the database and demo content", flush=True)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo")
+    inprocess_json = work / f"inprocess-{name}.json"
+    run(
+        [
+            PYTHON,
+            "bench/inprocess.py",
+            "--json",
+            str(inprocess_json),
+            "--dump-listing",
+            str(work / "static" / "bench" / "listing.html"),
+        ],
+        env,
+        stderr=subprocess.DEVNULL,
+    )
+    inprocess = json.loads(inprocess_json.read_text())
+    pages = {k: v["url"] for k, v in inprocess.items() if "skipped" not in v}
+    skipped = {k: v for k, v in inprocess.items() if "skipped" in v}
+    configs = {
+        "off": {"PAGE_CACHE": "false"},
+        "locmem": {"PAGE_CACHE": "true", "CACHE_URL": "locmemcache://newsroom"},
+        "redis": {
+            "PAGE_CACHE": "true",
+            # A fresh key prefix per run: nothing left from an earlier run can be served.
+            "CACHE_URL": f"{REDIS_URL}?key_prefix=bench-{secrets.token_hex(4)}",
+        },
+    }
+    runs = {}
+    for config, extra in configs.items():
+        with Server({**env, **extra}, log) as server:
+            for path in [*pages.values(), CEILING_PATH]:
+                for _ in range(3):  # warm: workers' templates, connections, cache entries
+                    status = fetch(server.url(path))[0]
+                    if status != 200:
+                        raise RuntimeError(f"{path} answered {status} ({config})")
+            before = wrk(server.url(CEILING_PATH), args.duration, args.connections)
+            rows = {}
+            for page, path in pages.items():
+                rows[page] = {"url": path, **wrk(server.url(path), args.duration, args.connections)}
+            after = wrk(server.url(CEILING_PATH), args.duration, args.connections)
+            # The ceiling is measured before and after the pages (the machine is shared and
+            # noisy); the mean is what pages are compared with, the worse values kept.
+            rows["ceiling"] = {
+                "url": CEILING_PATH,
+                "rps": round((before["rps"] + after["rps"]) / 2, 1),
+                "rps_before": before["rps"],
+                "rps_after": after["rps"],
+                "p50_ms": max(before["p50_ms"], after["p50_ms"]),
+                "p99_ms": max(before["p99_ms"], after["p99_ms"]),
+                "requests": before["requests"] + after["requests"],
+                "errors": before["errors"] + after["errors"],
+            }
+            ceiling = rows["ceiling"]["rps"]
+            for row in rows.values():
+                row["of_ceiling"] = round(row["rps"] / ceiling, 3) if ceiling else None
+            runs[config] = rows
+        print_runs(name, config, rows)
+    return {"inprocess": inprocess, "skipped": skipped, "runs": runs}
+
+
+def print_runs(database, config, rows):
+    print(f"-- {database}, page cache {config}")
+    for page, row in rows.items():
+        print(
+            f"   {page:16} {row['url']:38} {row['rps']:9.1f} rps  p50 {row['p50_ms']:7.2f} ms"
+            f"  p99 {row['p99_ms']:7.2f} ms  errors {row['errors']}  {row['of_ceiling']:.1%}"
+        )
+
+
+def verdicts(results):
+    """The issue's targets, checked against this run."""
+    lines = []
+    for database, data in results["databases"].items():
+        runs = data["runs"]
+        for config, target in TARGETS.items():
+            worst = min(
+                (row["of_ceiling"], page) for page, row in runs[config].items() if page != "ceiling"
+            )
+            ok = worst[0] >= target
+            lines.append(
+                f"{database}, cached ({config}): lowest page {worst[1]} at {worst[0]:.1%} "
+                f"of the ceiling (target {target:.0%}) {'met' if ok else 'NOT met'}"
+            )
+            p99 = max(
+                (row["p99_ms"], page) for page, row in runs[config].items() if page != "ceiling"
+            )
+            lines.append(
+                f"{database}, cached ({config}): highest p99 {p99[0]:.1f} ms ({p99[1]}) "
+                f"(target < {P99_TARGET_MS} ms) {'met' if p99[0] < P99_TARGET_MS else 'NOT met'}"
+            )
+        share = runs["off"]["listing"]["of_ceiling"]
+        lines.append(
+            f"{database}, uncached /: {share:.1%} of the ceiling (target {UNCACHED_TARGET:.0%}) "
+            f"{'met' if share >= UNCACHED_TARGET else 'NOT met'}"
+        )
+        errors = sum(row["errors"] for rows in runs.values() for row in rows.values())
+        lines.append(f"{database}: {errors} errors in all runs (target 0)")
+    return lines
+
+
+def markdown(results):
+    out = [
+        f"Run {results['finished']} on {results['machine']}, wrk {results['connections']} "
+        f"connections, {results['duration']} s per URL, gunicorn.conf.py defaults "
+        f"({results['workers']} workers).",
+        "",
+    ]
+    for database, data in results["databases"].items():
+        out += [f"### {database}", ""]
+        out += [
+            "| page | URL | cache | rps | p50 ms | p99 ms | errors | of ceiling |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for config, rows in data["runs"].items():
+            for page, row in rows.items():
+                out.append(
+                    f"| {page} | `{row['url']}` | {config} | {row['rps']:.0f} | "
+                    f"{row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['errors']} | "
+                    f"{row['of_ceiling']:.1%} |"
+                )
+        out += ["", "In-process, page cache off (server-side time, SQL queries):", ""]
+        out += ["| page | URL | queries | median ms |", "| --- | --- | ---: | ---: |"]
+        for page, row in data["inprocess"].items():
+            if "skipped" in row:
+                out.append(f"| {page} | `{row['url']}` | skipped: {row['skipped']} | |")
+            else:
+                out.append(
+                    f"| {page} | `{row['url']}` | {row['queries']} | {row['median_ms']:.2f} |"
+                )
+        out.append("")
+    out += ["### Targets", ""] + [f"- {line}" for line in results["verdicts"]] + [""]
+    return "\n".join(out)
+
+
+def write_doc(section):
+    text = DOC.read_text() if DOC.exists() else ""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    block = f"{start}\n{section}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text += "\n" + block + "\n"
+    DOC.write_text(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Load the site with wrk; see bench/run.py.")
+    parser.add_argument("--duration", type=int, default=6)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--no-doc", action="store_true", help="do not update docs/performance.md")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    log = open(work / "gunicorn.log", "w")  # noqa: SIM115 (closed in finally)
+    base = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "MEDIA_ROOT": str(work / "media"),
+        "STATIC_ROOT": str(work / "static"),
+        "SERVE_MEDIA": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    base.pop("CACHE_URL", None)
+    results = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} ({os.cpu_count()} CPUs, {platform.python_version()})",
+        "duration": args.duration,
+        "connections": args.connections,
+        "workers": int(os.environ.get("GUNICORN_WORKERS", (os.cpu_count() or 1) + 1)),
+        "databases": {},
+    }
+    try:
+        print("== collecting static files", flush=True)
+        manage({**base, "DATABASE_URL": f"sqlite:///{work / 'unused.sqlite3'}"},
+               "collectstatic", "--noinput")
+        (work / "static" / "bench").mkdir()
+        for name in args.databases.split(","):
+            if name == "sqlite":
+                env = {**base, "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}"}
+            elif name == "postgres":
+                postgres_scratch(create=True)
+                env = {**base, "DATABASE_URL": POSTGRES_URL.rstrip("/") + f"/{POSTGRES_DB}"}
+            else:
+                sys.exit(f"unknown database {name}")
+            results["databases"][name] = bench_database(name, env, work, args, log)
+    finally:
+        log.close()
+        if "postgres" in args.databases:
+            postgres_scratch(create=False)
+        shutil.rmtree(work, ignore_errors=True)
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results["seconds"] = round(time.monotonic() - started)
+    results["verdicts"] = verdicts(results)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    print("\n" + "\n".join(results["verdicts"]))
+    print(f"\nDone in {results['seconds']} s; results in bench/results/latest.json")
+    if not args.no_doc:
+        write_doc(markdown(results))
+        print("docs/performance.md updated")
+
+
+if __name__ == "__main__":
+    main()
