@@ -8,12 +8,12 @@ as they are on a running site between content changes.
 """
 
 import argparse
-import warnings
 import json
 import os
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -22,7 +22,7 @@ os.environ["PAGE_CACHE"] = "false"
 # Pages link hashed static files: collect them once into a scratch folder unless given one.
 os.environ.setdefault("STATIC_ROOT", "/tmp/newsroom-bench-static")
 
-import django  # noqa: E402
+import django
 
 # Static files are not collected for an in-process run; the pages only link to them.
 warnings.filterwarnings("ignore", message="No directory at")
@@ -40,7 +40,12 @@ def measure(client, url, repeat):
     if response.status_code != 200:
         return {"url": url, "skipped": f"status {response.status_code}"}
     queries = []
-    with connection.execute_wrapper(lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)):
+
+    def count(execute, sql, *args):
+        queries.append(sql)
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(count):
         client.get(url)
     times = []
     for _ in range(repeat):

@@ -313,7 +313,7 @@ def main():
 
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
-    log = open(work / "gunicorn.log", "w")  # noqa: SIM115 (closed in finally)
+    log = open(work / "gunicorn.log", "w")
     base = {
         **os.environ,
         "DEBUG": "false",
@@ -335,8 +335,11 @@ def main():
     }
     try:
         print("== collecting static files", flush=True)
-        manage({**base, "DATABASE_URL": f"sqlite:///{work / 'unused.sqlite3'}"},
-               "collectstatic", "--noinput")
+        manage(
+            {**base, "DATABASE_URL": f"sqlite:///{work / 'unused.sqlite3'}"},
+            "collectstatic",
+            "--noinput",
+        )
         (work / "static" / "bench").mkdir()
         for name in args.databases.split(","):
             if name == "sqlite":

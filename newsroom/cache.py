@@ -292,4 +292,3 @@ def _replay(request, stored):
     for key, value in headers:
         response[key] = value
     return response
-
