@@ -138,7 +138,8 @@ def _page_name(environ):
     raw = "|".join(
         (
             scheme,
-            environ.get("HTTP_HOST", ""),
+            environ.get("HTTP_HOST")
+            or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}",
             environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
         )
@@ -156,7 +157,7 @@ def cached_page(environ):
     global _seen_token
     if not settings.PAGE_CACHE or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
-    if not environ.get("HTTP_HOST") or _bypass(environ):
+    if _bypass(environ):
         return None
     name = _page_name(environ)
     try:

@@ -29,3 +29,78 @@ def test_debug_on_runs_without_secret_key():
 
 def test_production_values_load():
     assert run_django(DEBUG="false", SECRET_KEY="x" * 50).returncode == 0
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k7Qp2vXr9LmN4sTb8YcW1zHf6JdG3aEu5RoPiK0lVnMqBxCyDw",
+    "ALLOWED_HOSTS": "news.example.org",
+    "HTTPS": "true",
+}
+
+
+def print_settings(names, **env):
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        f"print(repr([getattr(settings, n, None) for n in {names!r}]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return eval(result.stdout)  # our own repr of plain values
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**os.environ, **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_cookies_are_secure_and_http_only():
+    names = [
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "CSRF_COOKIE_HTTPONLY",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+    ]
+    assert print_settings(names, **PRODUCTION) == [True, True, True, True, True, 31_536_000]
+
+
+def test_hsts_is_configurable():
+    assert print_settings(["SECURE_HSTS_SECONDS"], **PRODUCTION, SECURE_HSTS_SECONDS="600") == [
+        600
+    ]
+
+
+def test_proxy_header_and_trusted_origins_come_from_the_environment():
+    values = print_settings(
+        ["SECURE_PROXY_SSL_HEADER", "CSRF_TRUSTED_ORIGINS"],
+        **PRODUCTION,
+        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+        CSRF_TRUSTED_ORIGINS="https://news.example.org,https://www.news.example.org",
+    )
+    assert values == [
+        ("HTTP_X_FORWARDED_PROTO", "https"),
+        ["https://news.example.org", "https://www.news.example.org"],
+    ]
+
+
+def test_redis_cache_url_uses_djangos_own_backend():
+    (caches,) = print_settings(["CACHES"], **PRODUCTION, CACHE_URL="redis://127.0.0.1:6379/3")
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert caches["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
