@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 
@@ -20,3 +22,22 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """`collectstatic` once into a scratch STATIC_ROOT, as a production deploy does."""
+    from .servers import manage
+
+    root = tmp_path_factory.mktemp("static")
+    manage(
+        {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": "collectstatic-only-secret-key-0123456789abcdefghij",
+            "STATIC_ROOT": str(root),
+        },
+        "collectstatic",
+        "--noinput",
+    )
+    return root

@@ -82,9 +82,7 @@ def test_production_cookies_are_secure_and_http_only():
 
 
 def test_hsts_is_configurable():
-    assert print_settings(["SECURE_HSTS_SECONDS"], **PRODUCTION, SECURE_HSTS_SECONDS="600") == [
-        600
-    ]
+    assert print_settings(["SECURE_HSTS_SECONDS"], **PRODUCTION, SECURE_HSTS_SECONDS="600") == [600]
 
 
 def test_proxy_header_and_trusted_origins_come_from_the_environment():
