@@ -1,11 +1,22 @@
-from pathlib import PurePosixPath
+from functools import lru_cache
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from newsroom.cache import bump_content_version
+
+
+@lru_cache(maxsize=8)
+def _entry_url_parts(script_prefix, urlconf, root_urlconf):
+    """The entry URL around its slug, e.g. ("/entries/", "/"), for one URL configuration."""
+    marker = "slug-marker"
+    before, _, after = reverse(
+        "entries:entry_detail", urlconf=urlconf, kwargs={"slug": marker}
+    ).partition(marker)
+    return before, after
 
 
 class ContentQuerySet(models.QuerySet):
@@ -80,7 +91,9 @@ class Image(models.Model):
     @property
     def file_name(self):
         """The stored file's base name, as shown to the public (`240718a-001.jpg`)."""
-        return PurePosixPath(self.file.name).name if self.file else ""
+        # Plain string work: this runs for every entry of every listing page.
+        name = self.file.name
+        return name.rpartition("/")[2] if name else ""
 
     @property
     def size_kb(self):
@@ -158,7 +171,9 @@ class Entry(models.Model):
         return self.headline
 
     def get_absolute_url(self):
-        return reverse("entries:entry_detail", kwargs={"slug": self.slug})
+        # reverse() once per URL configuration, not once per entry of every listing.
+        prefix, slug = _entry_url_parts(get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+        return prefix + self.slug + slug
 
     @property
     def is_published(self):
