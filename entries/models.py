@@ -114,14 +114,18 @@ class EntryQuerySet(ContentQuerySet):
 
     def before(self, entry):
         """Entries listed after `entry` (older), in listing order."""
+        # The plain bound lets the database start its index scan at the entry (the OR alone
+        # would make it filter every newer row).
         return self.filter(
-            Q(pub_date__lt=entry.pub_date) | Q(pub_date=entry.pub_date, pk__lt=entry.pk)
+            Q(pub_date__lt=entry.pub_date) | Q(pub_date=entry.pub_date, pk__lt=entry.pk),
+            pub_date__lte=entry.pub_date,
         ).order_by("-pub_date", "-pk")
 
     def after(self, entry):
         """Entries listed before `entry` (newer), nearest first."""
         return self.filter(
-            Q(pub_date__gt=entry.pub_date) | Q(pub_date=entry.pub_date, pk__gt=entry.pk)
+            Q(pub_date__gt=entry.pub_date) | Q(pub_date=entry.pub_date, pk__gt=entry.pk),
+            pub_date__gte=entry.pub_date,
         ).order_by("pub_date", "pk")
 
 

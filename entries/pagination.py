@@ -68,12 +68,16 @@ class VersionedPaginator(Paginator):
         if bottom <= from_end:
             # The page's newest entry, found through the index alone, then seek down from it.
             first = qs.values_list("pub_date", "id")[bottom]
-            return qs.filter(Q(pub_date__lt=first[0]) | Q(pub_date=first[0], id__lte=first[1]))[
-                : top - bottom
-            ]
+            return qs.filter(
+                Q(pub_date__lt=first[0]) | Q(pub_date=first[0], id__lte=first[1]),
+                pub_date__lte=first[0],  # a bound the index scan can start from
+            )[: top - bottom]
         # The page's oldest entry, found from the far end, then seek up from it.
         last = qs.order_by("pub_date", "id").values_list("pub_date", "id")[from_end]
-        rows = qs.filter(Q(pub_date__gt=last[0]) | Q(pub_date=last[0], id__gte=last[1]))
+        rows = qs.filter(
+            Q(pub_date__gt=last[0]) | Q(pub_date=last[0], id__gte=last[1]),
+            pub_date__gte=last[0],
+        )
         return list(rows.order_by("pub_date", "id")[: top - bottom])[::-1]
 
 
