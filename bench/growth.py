@@ -103,7 +103,7 @@ def main():
             cells.append(
                 "skipped"
                 if "skipped" in row
-                else f"{row['median_ms']:.1f} ms, {row['queries']} q"
+                else f"{row['min_ms']:.1f} / {row['median_ms']:.1f} ms, {row['queries']} q"
             )
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
     table = "\n".join(lines)

@@ -56,6 +56,8 @@ def measure(client, url, repeat):
         "url": url,
         "queries": len(queries),
         "median_ms": round(statistics.median(times), 2),
+        # The least disturbed run: the steadiest figure on a shared, busy machine.
+        "min_ms": round(min(times), 2),
         "max_ms": round(max(times), 2),
         "bytes": len(response.content),
     }
@@ -109,7 +111,7 @@ def main():
         else:
             print(
                 f"{name:18} {row['url']:40} {row['queries']:3} queries "
-                f"{row['median_ms']:8.2f} ms median {row['max_ms']:8.2f} ms max"
+                f"{row['min_ms']:8.2f} ms min {row['median_ms']:8.2f} ms median"
             )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
