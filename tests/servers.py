@@ -39,6 +39,7 @@ def production_env(tmp_path, static_root, **extra):
         "LOG_LEVEL": "WARNING",
     }
     env.pop("CACHE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     env.update(extra)
     return env
 
