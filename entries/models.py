@@ -169,6 +169,8 @@ class Entry(models.Model):
         indexes = [
             # The public listing: status filter, newest first, id as tie-breaker.
             models.Index(fields=["status", "-pub_date", "-id"], name="entry_listing_idx"),
+            # The admin changelist and date hierarchy: every status, newest first.
+            models.Index(fields=["-pub_date", "-id"], name="entry_pub_date_idx"),
         ]
 
     def __str__(self):
