@@ -152,12 +152,23 @@ def _page_name(environ):
 _seen_token = None
 
 
+def _never_stored_prefixes():
+    """Static files, media and the admin: looking them up would only cost a round trip."""
+    return tuple(
+        "/" + url.strip("/") + "/"
+        for url in (settings.STATIC_URL, settings.MEDIA_URL, "admin")
+        if url and not url.startswith(("http://", "https://", "//"))
+    )
+
+
 def cached_page(environ):
     """The stored (headers, body) for this request, or None. Never raises."""
     global _seen_token
     if not settings.PAGE_CACHE or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
-    if _bypass(environ):
+    if environ.pop("newsroom.page_cache_missed", False):
+        return None  # the WSGI wrapper already looked, moments ago
+    if _bypass(environ) or environ.get("PATH_INFO", "").startswith(_never_stored_prefixes()):
         return None
     name = _page_name(environ)
     try:
@@ -193,6 +204,7 @@ class PageCacheApp:
             return self.application(environ, start_response)
         stored = cached_page(environ)
         if stored is None:
+            environ["newsroom.page_cache_missed"] = True
             return self.application(environ, start_response)
         headers, body = stored
         start_response("200 OK", headers)
