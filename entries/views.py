@@ -4,6 +4,8 @@ from django.views.generic import DetailView, ListView
 from .models import Entry
 from .pagination import VersionedPaginationMixin
 
+LISTING_DEFERRED = ["body", "created", "updated", "image__created", "image__updated"]
+
 
 class PublishedEntryMixin:
     """Every public view starts from the published entries only."""
@@ -14,6 +16,10 @@ class PublishedEntryMixin:
 
 class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     """All published entries, newest first. Bad page numbers are 404s (ListView's own rule)."""
+
+    def get_queryset(self):
+        # Listings never show the body or the bookkeeping times: not read, not converted.
+        return super().get_queryset().defer(*LISTING_DEFERRED)
 
     def get_paginate_by(self, queryset):
         return settings.ENTRIES_PER_PAGE
