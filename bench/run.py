@@ -185,6 +185,7 @@ def bench_database(name, env, work, args, log):
         },
     }
     runs = {}
+    prefix = configs["redis"]["CACHE_URL"].rpartition("key_prefix=")[2]
     for config, extra in configs.items():
         with Server({**env, **extra}, log) as server:
             for path in [*pages.values(), CEILING_PATH]:
@@ -214,7 +215,17 @@ def bench_database(name, env, work, args, log):
                 row["of_ceiling"] = round(row["rps"] / ceiling, 3) if ceiling else None
             runs[config] = rows
         print_runs(name, config, rows)
+    delete_redis_keys(prefix)
     return {"inprocess": inprocess, "skipped": skipped, "runs": runs}
+
+
+def delete_redis_keys(prefix):
+    """This run's keys only: the Redis database may be shared, so nothing is flushed."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
 
 
 def print_runs(database, config, rows):

@@ -28,11 +28,12 @@ def shared_services(tmp_path, collected_static):
     with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
+    prefix = f"two-instances-{secrets.token_hex(4)}"
     env = production_env(
         tmp_path,
         collected_static,
         DATABASE_URL=POSTGRES_URL,
-        CACHE_URL=f"{REDIS_URL}?key_prefix=two-instances-{secrets.token_hex(4)}",
+        CACHE_URL=f"{REDIS_URL}?key_prefix={prefix}",
         PAGE_CACHE="true",
     )
     manage(env, "migrate", "--noinput")
@@ -40,6 +41,16 @@ def shared_services(tmp_path, collected_static):
     yield env
     with psycopg.connect(f"{server_url}/postgres", autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    delete_keys(prefix)
+
+
+def delete_keys(prefix):
+    """Remove this run's keys only (the Redis database may be shared; never FLUSHDB)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
 
 
 def shell(env, code):
