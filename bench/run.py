@@ -339,6 +339,9 @@ def main():
         "STATIC_ROOT": str(work / "static"),
         "SERVE_MEDIA": "false",
         "LOG_LEVEL": "WARNING",
+        # Production keeps database connections (a new PostgreSQL backend per request costs
+        # more than the whole listing); README's production section sets it too.
+        "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),
     }
     base.pop("CACHE_URL", None)
     results = {
