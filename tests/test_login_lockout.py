@@ -108,9 +108,7 @@ class TestClientAddress:
     def test_behind_a_proxy_the_address_the_proxy_appended_counts(self, rf, settings):
         settings.CLIENT_IP_HEADER = "X-Forwarded-For"
         # A client forged "1.2.3.4"; the proxy appended the address it really saw.
-        request = rf.get(
-            "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.50"
-        )
+        request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.50")
         assert client_ip(request) == "203.0.113.50"
 
     def test_a_malformed_header_falls_back_to_the_connection(self, rf, settings):
