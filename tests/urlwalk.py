@@ -81,6 +81,6 @@ def fill(route, examples):
     for combination in itertools.product(*choices):
         values = iter(combination)
         pattern = REGEX_GROUP if route.is_regex else CONVERTER
-        path = pattern.sub(lambda _m: next(values), route.route)
+        path = pattern.sub(lambda _m, values=values: next(values), route.route)
         paths.append("/" + path.replace("^", "").replace("$", ""))
     return paths
