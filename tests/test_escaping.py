@@ -22,7 +22,9 @@ from tests.text import visible_text
 PAYLOADS = {
     "headline": '<script>alert("headline")</script> Trade talks',
     "summary": '<img src=x onerror=alert("summary")> Ministers met.',
-    "body": 'First <a href="javascript:alert(1)">click</a>.\n\n</script><script>alert("body")</script>',
+    "body": (
+        'First <a href="javascript:alert(1)">click</a>.\n\n</script><script>alert("body")</script>'
+    ),
     "caption": '<svg onload=alert("caption")>',
     "alt_text": '" onmouseover="alert(\'alt\')" x="',
     "credit": '<a href="javascript:alert(2)">Agency</a>',
