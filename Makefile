@@ -17,7 +17,7 @@ endif
 # `make run` serves like production (DEBUG off) but lets the app serve media itself.
 RUN_ENV := DEBUG=false SERVE_MEDIA=true
 
-.PHONY: help run test lint format demo superuser install clean
+.PHONY: help run test lint format demo superuser install clean backup restore soak
 
 help:
 	@echo "make run        serve the site with demo content on http://127.0.0.1:$(PORT)/"
@@ -25,6 +25,9 @@ help:
 	@echo "make demo       (re)load the demo content"
 	@echo "make superuser  create an admin account"
 	@echo "make lint / make format"
+	@echo "make backup     dump the database and archive the media into backups/"
+	@echo "make restore FILE=backups/newsroom-<time>.json   bring a backup back"
+	@echo "make soak       60 s load test with an editor publishing (PostgreSQL + Redis)"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -70,6 +73,13 @@ demo: $(VENV)/.installed .env
 superuser: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createsuperuser
+
+backup: $(VENV)/.installed .env
+	$(PY) manage.py backup
+
+restore: $(VENV)/.installed .env
+	@[ -n "$(FILE)" ] || { echo "usage: make restore FILE=backups/newsroom-<time>.json" >&2; exit 2; }
+	$(PY) manage.py restore "$(FILE)"
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -130,4 +130,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# dumpdata/loaddata (and so backups) keep times to the microsecond; Django's own JSON cuts them
+# to milliseconds. See newsroom/serializers/exact_json.py.
+SERIALIZATION_MODULES = {"json": "newsroom.serializers.exact_json"}
+
+# Where `make backup` (manage.py backup) writes database dumps and media archives.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+
 ENTRIES_PER_PAGE = env.int("ENTRIES_PER_PAGE", default=10)
