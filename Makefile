@@ -81,5 +81,9 @@ restore: $(VENV)/.installed .env
 	@[ -n "$(FILE)" ] || { echo "usage: make restore FILE=backups/newsroom-<time>.json" >&2; exit 2; }
 	$(PY) manage.py restore "$(FILE)"
 
+# Needs PostgreSQL, Redis and wrk; see bench/soak.py and docs/performance.md.
+soak: $(VENV)/.installed
+	$(PY) bench/soak.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
