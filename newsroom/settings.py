@@ -95,7 +95,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # django-axes first: it refuses locked-out logins before the password is even checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "newsroom.auth_backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

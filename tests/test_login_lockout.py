@@ -133,3 +133,10 @@ class TestClientAddress:
             HTTP_X_FORWARDED_FOR="198.51.100.3",
         )
         assert response.status_code == 302
+
+
+def test_sign_in_without_a_request_still_works(client, editor):
+    """The test client's login() and scripts authenticate without a request: not counted."""
+    assert client.login(username="editor", password=PASSWORD)
+    assert not Client().login(username="editor", password="wrong password")
+    assert AccessAttempt.objects.count() == 0
