@@ -115,7 +115,8 @@ def test_make_targets_run_these_commands():
     assert 'manage.py restore "backups/x.json"' in dry
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup(site, tmp_path):
+def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path):
+    site = Site(tmp_path, "site")
     result = subprocess.run(
         [sys.executable, "manage.py", "restore", str(tmp_path / "notes.txt")],
         cwd=BASE_DIR,
