@@ -108,3 +108,8 @@ STORAGES = {
 }
 
 ENTRIES_PER_PAGE = env.int("ENTRIES_PER_PAGE", default=10)
+
+# Uploaded images: the largest file accepted, and the most pixels (width x height). The pixel
+# limit is checked from the header before decoding, so a "decompression bomb" is refused.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=20)
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)

@@ -1,0 +1,92 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from ..forms import ImageForm
+from ..models import Image
+from ..signals import files_follow_transaction
+from .common import CappedCountPaginator, thumbnail
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    form = ImageForm
+    list_display = [
+        "thumbnail",
+        "file_name",
+        "caption",
+        "dimensions",
+        "size",
+        "credit",
+        "used_by_count",
+    ]
+    list_display_links = ["thumbnail", "file_name"]
+    list_filter = ["decorative"]
+    search_fields = ["original_name", "file", "caption"]
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    readonly_fields = ["preview", "public_line", "dimensions", "size", "used_by"]
+    fieldsets = [
+        (None, {"fields": ["file", "preview", "public_line", "dimensions", "size"]}),
+        ("Text", {"fields": ["caption", "alt_text", "decorative", "credit"]}),
+        ("Used by", {"fields": ["used_by"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A failed save (rolled back) must not leave its newly written file behind.
+        with files_follow_transaction():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="Photo")
+    def thumbnail(self, image):
+        return thumbnail(image)
+
+    @admin.display(description="Preview")
+    def preview(self, image):
+        return thumbnail(image, width=320) if image.pk else "—"
+
+    @admin.display(description="What readers see under it")
+    def public_line(self, image):
+        return image.public_line if image.pk else "—"
+
+    @admin.display(description="file name", ordering="file")
+    def file_name(self, image):
+        return image.file_name
+
+    @admin.display(description="dimensions")
+    def dimensions(self, image):
+        return f"{image.width} x {image.height} px" if image.pk else "—"
+
+    @admin.display(description="size", ordering="file_size")
+    def size(self, image):
+        return f"{image.size_kb} KB" if image.pk else "—"
+
+    @admin.display(description="entries", ordering="entry_count")
+    def used_by_count(self, image):
+        return image.entry_count
+
+    @admin.display(description="Entries using it")
+    def used_by(self, image):
+        entries = list(image.entries.order_by("-pub_date")[:50]) if image.pk else []
+        if not entries:
+            return "None: it can be deleted."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({})</li>',
+                (
+                    (
+                        reverse("admin:entries_entry_change", args=[entry.pk]),
+                        entry.headline,
+                        entry.publication_state.label,
+                    )
+                    for entry in entries
+                ),
+            ),
+        )
