@@ -9,7 +9,6 @@ the header, before any pixel is decoded) and a truncated or corrupt image (decod
 
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -61,23 +60,23 @@ def inspect_upload(upload):
         )
 
     limit = settings.MAX_IMAGE_PIXELS
-    # Pillow's own bomb guard (an error above twice this, a warning above it) as a backstop.
-    PILImage.MAX_IMAGE_PIXELS = limit
+    PILImage.MAX_IMAGE_PIXELS = limit  # Pillow's own guard follows the setting
     upload.seek(0)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
-            # Only the header is read here; `formats` keeps every other decoder out (SVG,
-            # PDF, EPS, ...). A text or HTML file is not identified at all.
-            picture = PILImage.open(upload, formats=list(FORMATS))
-            width, height = picture.size
-            if width * height > limit:
-                raise _too_many_pixels(width, height, limit)
-            fmt = picture.format
-            # The full decode: a truncated or corrupt file fails here.
-            picture.load()
-    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
-        raise _too_many_pixels(None, None, limit) from None
+        # Only the header is read here; `formats` keeps every other decoder out (SVG, PDF,
+        # EPS, ...), and a text or HTML file is not identified at all. Pillow itself raises
+        # DecompressionBombError above twice its limit (and only warns between 1x and 2x).
+        picture = PILImage.open(upload, formats=list(FORMATS))
+        width, height = picture.size
+        if width * height > limit:
+            raise _too_many_pixels(width * height, limit)
+        fmt = picture.format
+        # The full decode: a truncated or corrupt file fails here.
+        picture.load()
+    except PILImage.DecompressionBombError as bomb:
+        # Pillow's guard fired while reading the header; its message has the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(bomb))
+        raise _too_many_pixels(int(found[1]) if found else None, limit) from None
     except ValidationError:
         raise
     except PILImage.UnidentifiedImageError:
@@ -106,10 +105,10 @@ def inspect_upload(upload):
     )
 
 
-def _too_many_pixels(width, height, limit):
-    found = f"{width} x {height} pixels; " if width else ""
+def _too_many_pixels(pixels, limit):
+    found = f"{pixels:,} pixels; " if pixels else ""
     return ValidationError(
-        f"The image is too large: {found}the limit is {limit:,} pixels in all.",
+        f"The image is too large: {found}the limit is {limit:,} pixels (width x height).",
         code="too_many_pixels",
     )
 
