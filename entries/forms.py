@@ -47,7 +47,7 @@ class ImageForm(forms.ModelForm):
 
 class EntryForm(forms.ModelForm):
     # The entry's version when the form was opened; a save from an older version is refused.
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     class Meta:
         model = Entry
@@ -55,12 +55,12 @@ class EntryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].initial = self.instance.version if self.instance.pk else 0
+        self.fields["opened_version"].initial = self.instance.version if self.instance.pk else 0
 
     def clean(self):
         cleaned_data = super().clean()
         if self.instance.pk:
-            self.check_version(cleaned_data.get("version"))
+            self.check_version(cleaned_data.get("opened_version"))
         return cleaned_data
 
     def check_version(self, opened_version):

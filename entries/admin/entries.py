@@ -60,7 +60,10 @@ class EntryAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["headline", "slug", "summary", "body"]}),
         ("Photo", {"fields": ["image", "image_preview"]}),
-        ("Publication", {"fields": ["status", "pub_date", "state_line", "topics", "version"]}),
+        (
+            "Publication",
+            {"fields": ["status", "pub_date", "state_line", "topics", "opened_version"]},
+        ),
     ]
     actions = ["publish", "unpublish"]
 
@@ -194,10 +197,11 @@ class EntryAdmin(admin.ModelAdmin):
         headlines = list(changing.values_list("headline", flat=True)[:10])
         # A new version, so a form opened before this action refuses to overwrite it.
         count = changing.update(status=status, version=F("version") + 1, updated=timezone.now())
+        noun = "entry" if count == 1 else "entries"
         if status == Entry.Status.PUBLISHED:
-            text = "Published %d entries (any with a future date are scheduled)"
+            text = f"Published {count} {noun} (any with a future date are scheduled)"
         else:
-            text = "Unpublished %d entries (now drafts)"
+            text = f"Unpublished {count} {noun} (now drafts)"
         listed = format_html_join(", ", "“{}”", ((headline,) for headline in headlines))
         more = "…" if count > len(headlines) else ""
-        self.message_user(request, format_html("{}: {}{}", text % count, listed, more))
+        self.message_user(request, format_html("{}: {}{}", text, listed, more))

@@ -35,7 +35,13 @@ class ImageAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+        # order_by again: a GROUP BY query drops Meta.ordering (the autocomplete pages by it).
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(entry_count=Count("entries"))
+            .order_by(*Image._meta.ordering)
+        )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # A failed save (rolled back) must not leave its newly written file behind.
