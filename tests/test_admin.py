@@ -105,6 +105,7 @@ def test_anonymous_visitors_and_non_staff_users_are_sent_to_the_login(client):
         f"{ENTRIES}{entry.pk}/change/",
         f"{ENTRIES}{entry.pk}/preview/",
         f"/admin/entries/image/{image.pk}/change/",
+        f"/admin/entries/image/{image.pk}/card/",
         "/admin/autocomplete/?app_label=entries&model_name=entry&field_name=image",
     ]
     reader = get_user_model().objects.create_user("reader", password="a-long-password-1")
@@ -214,6 +215,18 @@ def test_the_entry_form_has_autocomplete_prepopulated_slug_and_the_image_line(ed
     assert 'id="add_id_image"' in html, "an image can be uploaded without leaving the form"
     assert image.public_line in normalise(html)
     assert re.match(r"240718a-001\.jpg - A meeting, \d+\.\d\dKB", image.public_line)
+
+
+def test_image_card_feeds_the_entry_forms_live_preview(editor_client):
+    image = make_image("a.jpg", width=480, height=320, caption="<b>Dawn</b>")
+    card = editor_client.get(f"/admin/entries/image/{image.pk}/card/").json()
+    assert card == {
+        "src": image.file.url,
+        "width": 240,
+        "height": 160,
+        "line": image.public_line,
+    }
+    assert editor_client.get("/admin/entries/image/999999/card/").status_code == 404
 
 
 def test_image_autocomplete_finds_images_by_caption_and_shows_their_line(editor_client):

@@ -22,11 +22,18 @@ class CappedCountPaginator(Paginator):
         return min(counted, self.count_limit)
 
 
+PREVIEW_WIDTH = 240  # the entry form's photo preview
+
+
+def thumbnail_size(image, width):
+    return width, max(1, round(image.height * width / image.width))
+
+
 def thumbnail(image, width=80):
     """A small `<img>` of an image, sized by attributes (the CSP forbids style attributes)."""
     if not image or not image.file or not image.width:
         return "—"
-    height = max(1, round(image.height * width / image.width))
+    width, height = thumbnail_size(image, width)
     return format_html(
         '<img src="{}" alt="" width="{}" height="{}" loading="lazy" class="admin-thumbnail">',
         image.file.url,

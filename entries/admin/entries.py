@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from ..forms import EntryForm
 from ..models import Entry
-from .common import CappedCountPaginator, thumbnail
+from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail
 from .preview import EntryPreviewView
 
 
@@ -42,6 +42,9 @@ class YearFilter(admin.SimpleListFilter):
 
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
+    class Media:
+        js = ["entries/admin-image-preview.js"]
+
     form = EntryForm
     list_display = ["thumbnail", "headline", "pub_date", "state", "topic_names"]
     list_display_links = ["thumbnail", "headline"]
@@ -97,13 +100,23 @@ class EntryAdmin(admin.ModelAdmin):
 
     @admin.display(description="What readers see")
     def image_preview(self, entry):
+        # static/entries/admin-image-preview.js refreshes this box when the photo changes.
+        empty = "No photo yet. Choose one above, or upload one with the + button."
         image = entry.image if entry and entry.pk else None
         if image is None:
-            return "No photo yet. Choose one above, or upload one with the + button."
+            inside = empty
+        else:
+            inside = format_html(
+                '<figure class="admin-image-preview">{}<figcaption>{}</figcaption></figure>',
+                thumbnail(image, width=PREVIEW_WIDTH),
+                image.public_line,
+            )
         return format_html(
-            '<figure class="admin-image-preview">{}<figcaption>{}</figcaption></figure>',
-            thumbnail(image, width=240),
-            image.public_line,
+            '<div id="image-preview" data-card-url="{}" data-empty="{}" aria-live="polite">'
+            "{}</div>",
+            reverse("admin:entries_image_card", args=[0]),
+            empty,
+            inside,
         )
 
     @admin.display(description="Now")

@@ -1,12 +1,15 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.urls import reverse
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ..forms import ImageForm
 from ..models import Image
 from ..signals import files_follow_transaction
-from .common import CappedCountPaginator, thumbnail
+from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail, thumbnail_size
 
 
 @admin.register(Image)
@@ -47,6 +50,20 @@ class ImageAdmin(admin.ModelAdmin):
         # A failed save (rolled back) must not leave its newly written file behind.
         with files_follow_transaction():
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        card = self.admin_site.admin_view(self.card_view)
+        return [path("<int:pk>/card/", card, name="entries_image_card"), *super().get_urls()]
+
+    def card_view(self, request, pk):
+        """The entry form's photo preview: thumbnail address and size, and the public line."""
+        image = get_object_or_404(Image, pk=pk)
+        if not self.has_view_or_change_permission(request, image):
+            raise PermissionDenied
+        width, height = thumbnail_size(image, PREVIEW_WIDTH) if image.width else (0, 0)
+        return JsonResponse(
+            {"src": image.file.url, "width": width, "height": height, "line": image.public_line}
+        )
 
     @admin.display(description="Photo")
     def thumbnail(self, image):

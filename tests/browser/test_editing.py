@@ -58,6 +58,10 @@ def test_an_editor_uploads_a_photo_from_the_entry_form_and_publishes(page, tmp_p
     image = Image.objects.get(original_name="harbour-at-dawn.jpg")
     assert page.locator("#id_image").input_value() == str(image.pk)
     assert image.public_line in page.locator(".field-image").inner_text()
+    # The preview below the field follows the choice: the thumbnail and the readers' line.
+    preview = page.locator("#image-preview figcaption")
+    preview.wait_for()
+    assert preview.inner_text() == image.public_line
 
     page.get_by_role("button", name="Publish or schedule").click()
     page.wait_for_url("**/admin/entries/entry/")
