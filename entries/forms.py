@@ -36,6 +36,10 @@ class ImageForm(forms.ModelForm):
     class Meta:
         model = Image
         fields = ["file", "caption", "alt_text", "decorative", "credit"]
+        widgets = {
+            "caption": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "alt_text": forms.TextInput(attrs={"class": "vLargeTextField"}),
+        }
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -52,6 +56,11 @@ class EntryForm(forms.ModelForm):
     class Meta:
         model = Entry
         fields = ["headline", "slug", "summary", "body", "image", "status", "pub_date", "topics"]
+        # Headlines are long: the admin's wide text input.
+        widgets = {
+            "headline": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "slug": forms.TextInput(attrs={"class": "vLargeTextField"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

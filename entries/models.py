@@ -150,7 +150,9 @@ class Entry(models.Model):
 
     headline = models.CharField(max_length=300)
     slug = models.SlugField(
-        max_length=300, unique=True, help_text="The entry's address: /entries/<slug>/."
+        max_length=300,
+        unique=True,
+        help_text="The entry's address: /entries/this-slug/ (filled in from the headline).",
     )
     pub_date = models.DateTimeField(
         "publication date",
