@@ -194,6 +194,21 @@ def test_changelist_never_counts_the_whole_table(editor_client):
     assert "3 entries" in normalise(response.text)
 
 
+@pytest.mark.parametrize("url", [ENTRIES, "/admin/entries/image/"])
+def test_changelist_queries_do_not_grow_with_the_rows_shown(editor_client, url):
+    def queries_for_page():
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(url).status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        make_entry(image=make_image()).topics.add(make_topic())
+    few = queries_for_page()
+    for _ in range(20):
+        make_entry(image=make_image()).topics.add(make_topic())
+    assert queries_for_page() == few
+
+
 def test_past_the_count_limit_the_changelist_says_more_than(editor_client, monkeypatch):
     monkeypatch.setattr(CappedCountPaginator, "count_limit", 3)
     for _ in range(5):
