@@ -35,8 +35,10 @@ class YearFilter(admin.SimpleListFilter):
         return [(str(day.year), str(day.year)) for day in years]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(pub_date__year=int(self.value()))
+        value = self.value() or ""
+        # Years 1000-9999 only: others are beyond what dates hold (a 500, not a filter).
+        if len(value) == 4 and value.isdecimal() and value >= "1000":
+            return queryset.filter(pub_date__year=int(value))
         return queryset
 
 
