@@ -4,6 +4,7 @@ Each case uploads a real crafted file through the admin's image form, the one up
 """
 
 import io
+import os
 import re
 import struct
 import time
@@ -110,6 +111,31 @@ def test_a_file_over_the_size_limit_is_refused(editor_client, settings):
     content = pad_jpeg(image_bytes(), 1024 * 1024 + 100)
     assert PILImage.open(io.BytesIO(content)).size == (64, 48)
     assert_refused(upload(editor_client, "big.jpg", content), settings, r"limit is 1 MB")
+
+
+def test_a_huge_upload_is_not_kept_on_disk_past_the_limit(editor_client, settings):
+    settings.MAX_UPLOAD_MB = 1
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # force the temporary-file path
+    content = pad_jpeg(image_bytes(), 6 * 1024 * 1024)
+    response = upload(editor_client, "huge.jpg", content)
+    assert_refused(response, settings, r"The file is 6\.0 MB; the limit is 1 MB")
+
+
+def test_the_upload_handler_stops_writing_at_the_limit(settings):
+    from entries.uploads import SizeLimitedTemporaryFileUploadHandler
+
+    settings.MAX_UPLOAD_MB = 1
+    handler = SizeLimitedTemporaryFileUploadHandler()
+    handler.new_file("file", "huge.jpg", "image/jpeg", None)
+    chunk = b"x" * (256 * 1024)
+    received = 0
+    for _ in range(12):  # 3 MB
+        handler.receive_data_chunk(chunk, received)
+        received += len(chunk)
+    upload = handler.file_complete(received)
+    assert upload.size == 3 * 1024 * 1024
+    assert os.path.getsize(upload.temporary_file_path()) <= 1024 * 1024
+    upload.close()
 
 
 def test_the_size_limit_is_inclusive(editor_client, settings):
