@@ -244,7 +244,8 @@ def test_the_entry_form_has_autocomplete_prepopulated_slug_and_the_image_line(ed
     html = editor_client.get(f"{ENTRIES}{entry.pk}/change/").text
     assert 'class="admin-autocomplete' in html and 'id="id_image"' in html
     assert 'id="id_topics"' in html and "data-ajax--url" in html
-    assert "prepopulated_fields" in html or "data-prepopulated-fields" in html
+    assert "&quot;#id_slug&quot;, &quot;name&quot;: &quot;slug&quot;" in html
+    assert "&quot;dependency_ids&quot;: [&quot;#id_headline&quot;]" in html
     assert 'id="add_id_image"' in html, "an image can be uploaded without leaving the form"
     assert image.public_line in normalise(html)
     assert re.match(r"240718a-001\.jpg - A meeting, \d+\.\d\dKB", image.public_line)
