@@ -114,10 +114,11 @@ class EntryAdmin(admin.ModelAdmin):
                 image.public_line,
             )
         return format_html(
-            '<div id="image-preview" data-card-url="{}" data-empty="{}" aria-live="polite">'
-            "{}</div>",
+            '<div id="image-preview" data-card-url="{}" data-empty="{}" data-shown="{}" '
+            'aria-live="polite">{}</div>',
             reverse("admin:entries_image_card", args=[0]),
             empty,
+            image.pk if image else "",
             inside,
         )
 

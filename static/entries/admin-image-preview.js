@@ -48,6 +48,10 @@
             return;
         }
         const onChange = () => update(select, box);
+        // A form shown again after an error may hold another photo than the saved one.
+        if (select.value !== (box.dataset.shown || "")) {
+            onChange();
+        }
         // select2 and the "add another" popup announce changes through jQuery events.
         if (window.django && window.django.jQuery) {
             window.django.jQuery(select).on("change", onChange);
