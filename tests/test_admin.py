@@ -481,3 +481,23 @@ def test_a_decorative_image_has_an_empty_alt_on_the_site(client):
 
 def test_admin_urls_reverse():
     assert reverse("admin:entries_entry_preview", args=[1]) == f"{ENTRIES}1/preview/"
+
+
+def test_what_editors_type_is_escaped_everywhere_in_the_admin(editor_client):
+    script, tag = "<script>alert(1)</script>", "<img src=x onerror=alert(1)>"
+    image = make_image("x.jpg", caption=tag, credit=tag)
+    entry = make_entry(headline=script, image=image, status=Entry.Status.DRAFT)
+    pages = [
+        editor_client.get(ENTRIES),
+        editor_client.get(f"{ENTRIES}{entry.pk}/change/"),
+        editor_client.get(f"{ENTRIES}{entry.pk}/preview/"),
+        editor_client.get("/admin/entries/image/"),
+        editor_client.get(f"/admin/entries/image/{image.pk}/change/"),
+        editor_client.post(
+            ENTRIES, {"action": "publish", "_selected_action": [entry.pk]}, follow=True
+        ),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        assert script not in response.text and tag not in response.text, response.request
+        assert "&lt;script&gt;" in response.text or "&lt;img" in response.text
