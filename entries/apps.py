@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class EntriesConfig(AppConfig):
     name = "entries"
     verbose_name = "Newsroom"
+
+    def ready(self):
+        from django.conf import settings
+        from PIL import Image as PILImage
+
+        from . import signals  # noqa: F401 (connects the file clean-up receivers)
+
+        # Pillow refuses images over this many pixels wherever the app opens one.
+        PILImage.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS

@@ -1,7 +1,8 @@
 from pathlib import PurePosixPath
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,9 +30,21 @@ class Image(models.Model):
     alt_text = models.CharField(
         max_length=500,
         blank=True,
-        help_text="Describes the photo for people who cannot see it.",
+        help_text="Describes the photo for people who cannot see it. Required unless the "
+        "image is decorative.",
+    )
+    decorative = models.BooleanField(
+        default=False,
+        help_text="Adds nothing a reader needs (the text says it all): screen readers skip it "
+        "and no alt text is required.",
     )
     credit = models.CharField(max_length=200, blank=True)
+    original_name = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="The uploaded file's own name, shown to readers when it was safe to keep.",
+    )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     file_size = models.PositiveIntegerField(
@@ -44,7 +57,8 @@ class Image(models.Model):
         ordering = ["-created", "-id"]
 
     def __str__(self):
-        return self.file_name
+        # The admin's image autocomplete and "add another" popup show this: the public line.
+        return self.public_line if self.file else "(no file)"
 
     def save(self, *args, **kwargs):
         # width and height come from ImageField itself; the byte size is the stored file's.
@@ -52,9 +66,18 @@ class Image(models.Model):
             self.file_size = self.file.size
         super().save(*args, **kwargs)
 
+    def clean(self):
+        if not self.decorative and not self.alt_text.strip():
+            raise ValidationError(
+                {"alt_text": "Describe the image, or tick “decorative” if it adds nothing."}
+            )
+
     @property
     def file_name(self):
-        """The stored file's base name, as shown to the public (`240718a-001.jpg`)."""
+        """The name shown to the public (`240718a-001.jpg`): the uploaded name when it was
+        safe to keep, else the stored file's base name."""
+        if self.original_name:
+            return self.original_name
         return PurePosixPath(self.file.name).name if self.file else ""
 
     @property
@@ -74,6 +97,32 @@ class EntryQuerySet(models.QuerySet):
         """Entries the public may see: published, and their publication time has come."""
         return self.filter(status=Entry.Status.PUBLISHED, pub_date__lte=timezone.now())
 
+    def scheduled(self):
+        """Published entries whose publication time is still to come."""
+        return self.filter(status=Entry.Status.PUBLISHED, pub_date__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Entry.Status.DRAFT)
+
+    def in_state(self, state):
+        """Entries in one `Entry.State` (draft, scheduled or published)."""
+        return {
+            Entry.State.DRAFT: self.drafts,
+            Entry.State.SCHEDULED: self.scheduled,
+            Entry.State.PUBLISHED: self.published,
+        }[Entry.State(state)]()
+
+    def with_state(self):
+        """Annotates `state` (the database's `publication_state`), e.g. to sort by it."""
+        return self.annotate(
+            state=Case(
+                When(status=Entry.Status.DRAFT, then=Value(Entry.State.DRAFT.value)),
+                When(pub_date__gt=timezone.now(), then=Value(Entry.State.SCHEDULED.value)),
+                default=Value(Entry.State.PUBLISHED.value),
+                output_field=models.CharField(),
+            )
+        )
+
     def before(self, entry):
         """Entries listed after `entry` (older), in listing order."""
         return self.filter(
@@ -92,9 +141,18 @@ class Entry(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    class State(models.TextChoices):
+        """What the public sees, computed from `status` and `pub_date`; never stored."""
+
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
     headline = models.CharField(max_length=300)
     slug = models.SlugField(
-        max_length=300, unique=True, help_text="The entry's address: /entries/<slug>/."
+        max_length=300,
+        unique=True,
+        help_text="The entry's address: /entries/this-slug/ (filled in from the headline).",
     )
     pub_date = models.DateTimeField(
         "publication date",
@@ -114,7 +172,17 @@ class Entry(models.Model):
         help_text="An image used by an entry cannot be deleted.",
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="entries")
-    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="A published entry whose publication date is in the future is scheduled.",
+    )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Grows by one on every save, so two editors cannot overwrite each other.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -124,9 +192,12 @@ class Entry(models.Model):
         verbose_name_plural = "entries"
         ordering = ["-pub_date", "-id"]
         get_latest_by = "pub_date"
+        permissions = [("publish_entry", "Can publish, schedule and unpublish entries")]
         indexes = [
             # The public listing: status filter, newest first, id as tie-breaker.
             models.Index(fields=["status", "-pub_date", "-id"], name="entry_listing_idx"),
+            # The admin changelist (any status, newest first) and its date bar's min/max.
+            models.Index(fields=["-pub_date", "-id"], name="entry_pub_date_idx"),
         ]
 
     def __str__(self):
@@ -139,3 +210,10 @@ class Entry(models.Model):
     def is_published(self):
         """The instance version of `EntryQuerySet.published()`."""
         return self.status == self.Status.PUBLISHED and self.pub_date <= timezone.now()
+
+    @property
+    def publication_state(self):
+        """The instance version of `EntryQuerySet.with_state()`: draft, scheduled, published."""
+        if self.status == self.Status.DRAFT:
+            return self.State.DRAFT
+        return self.State.PUBLISHED if self.is_published else self.State.SCHEDULED

@@ -138,3 +138,14 @@ SERIALIZATION_MODULES = {"json": "newsroom.serializers.exact_json"}
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 
 ENTRIES_PER_PAGE = env.int("ENTRIES_PER_PAGE", default=10)
+
+# Uploaded images: the largest file accepted, and the most pixels (width x height). The pixel
+# limit is checked from the header before decoding, so a "decompression bomb" is refused.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=20)
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
+# Small uploads stay in memory; larger ones go to a temporary file that stops growing at
+# MAX_UPLOAD_MB (the form then refuses them by size).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "entries.uploads.SizeLimitedTemporaryFileUploadHandler",
+]
