@@ -1,9 +1,20 @@
+from datetime import timedelta
+import mimetypes
 from pathlib import PurePosixPath
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+
+
+class TopicQuerySet(models.QuerySet):
+    def with_published_counts(self):
+        """Each topic with `entry_count`, the number of its entries the public may see."""
+        return self.annotate(
+            entry_count=Count("entries", filter=Q(entries__in=Entry.objects.published()))
+        )
 
 
 class Topic(models.Model):
@@ -11,11 +22,16 @@ class Topic(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
 
+    objects = TopicQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("entries:topic_detail", kwargs={"slug": self.slug})
 
 
 class Image(models.Model):
@@ -68,11 +84,64 @@ class Image(models.Model):
         name = f"{self.file_name} - {self.caption}" if self.caption else self.file_name
         return f"{name}, {self.size_kb}KB"
 
+    @property
+    def mime_type(self):
+        """The original's type from its extension (`image/jpeg`), for feeds and metadata."""
+        return mimetypes.guess_type(self.file_name)[0] or "application/octet-stream"
+
+    def renditions_by_format(self):
+        """Renditions grouped by format, narrowest first; uses prefetched rows when present."""
+        grouped = {}
+        for rendition in sorted(self.renditions.all(), key=lambda r: r.width):
+            grouped.setdefault(rendition.format, []).append(rendition)
+        return grouped
+
+
+class Rendition(models.Model):
+    """A resized copy of an image's file, without EXIF data; made by `entries.renditions`."""
+
+    class Format(models.TextChoices):
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    format = models.CharField(max_length=4, choices=Format)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    file = models.FileField(upload_to="renditions/%Y/%m/", max_length=255)
+    source = models.CharField(
+        max_length=255, help_text="The image file this was made from; a new file means new ones."
+    )
+
+    class Meta:
+        ordering = ["image", "format", "width"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "format", "width"], name="rendition_unique_per_width"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.image} {self.width}w {self.format}"
+
+    @property
+    def mime_type(self):
+        return f"image/{self.format}"
+
 
 class EntryQuerySet(models.QuerySet):
     def published(self):
         """Entries the public may see: published, and their publication time has come."""
         return self.filter(status=Entry.Status.PUBLISHED, pub_date__lte=timezone.now())
+
+    def related_to(self, entry):
+        """Entries sharing a topic with `entry`, newest first, without `entry` itself."""
+        return (
+            self.filter(topics__in=entry.topics.all())
+            .exclude(pk=entry.pk)
+            .distinct()
+            .order_by("-pub_date", "-pk")
+        )
 
     def before(self, entry):
         """Entries listed after `entry` (older), in listing order."""
@@ -117,6 +186,9 @@ class Entry(models.Model):
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Filled by the database itself (a PostgreSQL trigger, see entries/search.py) from the
+    # headline, summary, body and image caption; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -139,3 +211,8 @@ class Entry(models.Model):
     def is_published(self):
         """The instance version of `EntryQuerySet.published()`."""
         return self.status == self.Status.PUBLISHED and self.pub_date <= timezone.now()
+
+    @property
+    def was_updated(self):
+        """Changed after publication; saves within a minute of it do not count."""
+        return self.updated - self.pub_date >= timedelta(minutes=1)
