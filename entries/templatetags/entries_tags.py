@@ -9,8 +9,9 @@ from entries import search
 
 register = template.Library()
 
-# The listing column is at most 46rem wide (44rem of image); below that, the viewport less padding.
-IMAGE_SIZES = "(min-width: 48rem) 44rem, calc(100vw - 2rem)"
+# The column is at most 46rem wide (44rem of image), below that the viewport less its padding;
+# images are never shown wider than themselves.
+IMAGE_SIZES = "(min-width: 48rem) min(44rem, {w}px), min(calc(100vw - 2rem), {w}px)"
 DEFAULT_WIDTH = 640
 
 # Characters that could end a <script> element or start a comment inside one, as JSON escapes.
@@ -53,7 +54,7 @@ def _srcset(renditions):
 
 
 @register.simple_tag
-def picture(image, lazy=False, sizes=IMAGE_SIZES):
+def picture(image, lazy=False):
     """<picture> with WebP and JPEG renditions, from rows only: no file is opened or checked.
     Without renditions (not made yet) the original is shown."""
     renditions = image.renditions_by_format()
@@ -64,6 +65,7 @@ def picture(image, lazy=False, sizes=IMAGE_SIZES):
             '<img src="{}" alt="{}" width="{}" height="{}"{} decoding="async">',
             image.file.url, image.alt_text, image.width, image.height, loading,
         )
+    sizes = IMAGE_SIZES.format(w=image.width)
     fallback = next((r for r in reversed(jpeg) if r.width <= DEFAULT_WIDTH), jpeg[0])
     source = (
         format_html('<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webp), sizes)
