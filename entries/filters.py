@@ -1,4 +1,4 @@
-"""The listing filters, as query parameters a reader can bookmark: ?year=&month=&from=&to=&topic=&q=.
+"""The listing filters as query parameters a reader can bookmark: year, month, from, to, topic, q.
 
 Values the form rejects (`year=abc`, `from=2024-13-45`, an over-long query, NUL bytes) are form
 errors shown above the list; the view then answers 400 with no entries, never a 500.
@@ -13,8 +13,20 @@ from .models import Topic
 MONTHS = [
     (str(number), name)
     for number, name in enumerate(
-        ["January", "February", "March", "April", "May", "June", "July", "August",
-         "September", "October", "November", "December"],
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
         start=1,
     )
 ]
@@ -26,9 +38,7 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class EntryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Search", method="filter_text", max_length=200, strip=True
-    )
+    q = django_filters.CharFilter(label="Search", method="filter_text", max_length=200, strip=True)
     topic = django_filters.ModelChoiceFilter(
         field_name="topics",
         to_field_name="slug",

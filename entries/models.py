@@ -1,5 +1,5 @@
-from datetime import timedelta
 import mimetypes
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.contrib.postgres.search import SearchVectorField

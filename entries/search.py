@@ -134,6 +134,4 @@ def highlight(text, pattern):
         pieces.append((text[position : match.start()], match.group()))
         position = match.end()
     tail = escape(text[position:])
-    return format_html(
-        "{}{}", format_html_join("", "{}<mark>{}</mark>", pieces), tail
-    )
+    return format_html("{}{}", format_html_join("", "{}<mark>{}</mark>", pieces), tail)

@@ -54,7 +54,9 @@ def test_year_and_month_together(client, dated_entries):
 
 def test_date_range_is_inclusive_in_the_site_time_zone(client, dated_entries):
     # 23:30 UTC on 31 May is 1 June in Brussels: it belongs to `from=2024-06-01`.
-    make_entry(headline="Late May in UTC", pub_date=datetime(2024, 5, 31, 23, 30, tzinfo=ZoneInfo("UTC")))
+    make_entry(
+        headline="Late May in UTC", pub_date=datetime(2024, 5, 31, 23, 30, tzinfo=ZoneInfo("UTC"))
+    )
     response = client.get("/?from=2024-05-28&to=2024-06-01")
     text = visible_text(response.text)
     assert h1(response) == "3 Entries"

@@ -168,6 +168,4 @@ def test_postgres_vector_is_filled_by_loaddata(tmp_path):
         ' "updated": "2020-01-01T00:00:00Z", "topics": []}}]'
     )
     call_command("loaddata", fixture, verbosity=0)
-    assert list(search.search(Entry.objects.all(), "lighthouse")) == [
-        Entry.objects.get(pk=9001)
-    ]
+    assert list(search.search(Entry.objects.all(), "lighthouse")) == [Entry.objects.get(pk=9001)]

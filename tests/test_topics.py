@@ -21,9 +21,9 @@ def energy():
     for n in range(3):
         make_entry(headline=f"Energy story {n}").topics.add(topic)
     make_entry(headline="Energy draft", status=Entry.Status.DRAFT).topics.add(topic)
-    make_entry(
-        headline="Energy tomorrow", pub_date=timezone.now() + timedelta(days=1)
-    ).topics.add(topic)
+    make_entry(headline="Energy tomorrow", pub_date=timezone.now() + timedelta(days=1)).topics.add(
+        topic
+    )
     return topic
 
 

@@ -63,7 +63,11 @@ def picture(image, lazy=False):
     if not jpeg:
         return format_html(
             '<img src="{}" alt="{}" width="{}" height="{}"{} decoding="async">',
-            image.file.url, image.alt_text, image.width, image.height, loading,
+            image.file.url,
+            image.alt_text,
+            image.width,
+            image.height,
+            loading,
         )
     sizes = IMAGE_SIZES.format(w=image.width)
     fallback = next((r for r in reversed(jpeg) if r.width <= DEFAULT_WIDTH), jpeg[0])
@@ -75,8 +79,14 @@ def picture(image, lazy=False):
     return format_html(
         '<picture>{}<img src="{}" srcset="{}" sizes="{}" alt="{}" width="{}" height="{}"{} '
         'decoding="async"></picture>',
-        source, fallback.file.url, _srcset(jpeg), sizes, image.alt_text,
-        image.width, image.height, loading,
+        source,
+        fallback.file.url,
+        _srcset(jpeg),
+        sizes,
+        image.alt_text,
+        image.width,
+        image.height,
+        loading,
     )
 
 
@@ -109,7 +119,7 @@ def news_article(context, entry):
         "publisher": publisher,
     }
     if entry.image:
-        data["image"] = [absolute(r.file.url) for r in entry.image.renditions_by_format().get(
-            "jpeg", []
-        )] or [absolute(entry.image.file.url)]
+        data["image"] = [
+            absolute(r.file.url) for r in entry.image.renditions_by_format().get("jpeg", [])
+        ] or [absolute(entry.image.file.url)]
     return json_ld(data)
