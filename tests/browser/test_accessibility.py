@@ -40,8 +40,7 @@ def axe_violations(page):
     )
     assert len(result["passes"]) > 10  # axe really ran its rules on this page
     return [
-        (v["id"], v["help"], [node["target"] for node in v["nodes"]])
-        for v in result["violations"]
+        (v["id"], v["help"], [node["target"] for node in v["nodes"]]) for v in result["violations"]
     ]
 
 
