@@ -42,13 +42,17 @@ class EntryFilter(django_filters.FilterSet):
     topic = django_filters.ModelChoiceFilter(
         field_name="topics",
         to_field_name="slug",
+        label="Topic",
         queryset=Topic.objects.all(),
         empty_label="All topics",
     )
-    year = YearFilter(field_name="pub_date", lookup_expr="year", min_value=1, max_value=9999)
+    year = YearFilter(
+        field_name="pub_date", lookup_expr="year", label="Year", min_value=1, max_value=9999
+    )
     month = django_filters.ChoiceFilter(
         field_name="pub_date",
         lookup_expr="month",
+        label="Month",
         choices=MONTHS,
         empty_label="Any month",
     )
