@@ -50,6 +50,7 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed .env
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo --if-empty
+	$(RUN_ENV) $(PY) manage.py make_renditions
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(RUN_ENV) exec $(VENV)/bin/gunicorn newsroom.wsgi --bind 127.0.0.1:$(PORT)
 
@@ -69,6 +70,7 @@ format: $(VENV)/.installed
 demo: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py make_renditions
 
 superuser: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput

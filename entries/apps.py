@@ -9,7 +9,8 @@ class EntriesConfig(AppConfig):
         from django.conf import settings
         from PIL import Image as PILImage
 
-        from . import signals  # noqa: F401 (connects the file clean-up receivers)
+        # Connect the receivers: image files follow the transaction; renditions are made.
+        from . import renditions, signals  # noqa: F401
 
         # Pillow refuses images over this many pixels wherever the app opens one.
         PILImage.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS

@@ -1,10 +1,21 @@
+import mimetypes
+from datetime import timedelta
 from pathlib import PurePosixPath
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
+
+
+class TopicQuerySet(models.QuerySet):
+    def with_published_counts(self):
+        """Each topic with `entry_count`, the number of its entries the public may see."""
+        return self.annotate(
+            entry_count=Count("entries", filter=Q(entries__in=Entry.objects.published()))
+        )
 
 
 class Topic(models.Model):
@@ -12,11 +23,16 @@ class Topic(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
 
+    objects = TopicQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("entries:topic_detail", kwargs={"slug": self.slug})
 
 
 class Image(models.Model):
@@ -91,6 +107,50 @@ class Image(models.Model):
         name = f"{self.file_name} - {self.caption}" if self.caption else self.file_name
         return f"{name}, {self.size_kb}KB"
 
+    @property
+    def mime_type(self):
+        """The original's type from its extension (`image/jpeg`), for feeds and metadata."""
+        return mimetypes.guess_type(self.file_name)[0] or "application/octet-stream"
+
+    def renditions_by_format(self):
+        """Renditions grouped by format, narrowest first; uses prefetched rows when present."""
+        grouped = {}
+        for rendition in sorted(self.renditions.all(), key=lambda r: r.width):
+            grouped.setdefault(rendition.format, []).append(rendition)
+        return grouped
+
+
+class Rendition(models.Model):
+    """A resized copy of an image's file, without EXIF data; made by `entries.renditions`."""
+
+    class Format(models.TextChoices):
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    format = models.CharField(max_length=4, choices=Format)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    file = models.FileField(upload_to="renditions/%Y/%m/", max_length=255)
+    source = models.CharField(
+        max_length=255, help_text="The image file this was made from; a new file means new ones."
+    )
+
+    class Meta:
+        ordering = ["image", "format", "width"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "format", "width"], name="rendition_unique_per_width"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.image} {self.width}w {self.format}"
+
+    @property
+    def mime_type(self):
+        return f"image/{self.format}"
+
 
 class EntryQuerySet(models.QuerySet):
     def published(self):
@@ -121,6 +181,15 @@ class EntryQuerySet(models.QuerySet):
                 default=Value(Entry.State.PUBLISHED.value),
                 output_field=models.CharField(),
             )
+        )
+
+    def related_to(self, entry):
+        """Entries sharing a topic with `entry`, newest first, without `entry` itself."""
+        return (
+            self.filter(topics__in=entry.topics.all())
+            .exclude(pk=entry.pk)
+            .distinct()
+            .order_by("-pub_date", "-pk")
         )
 
     def before(self, entry):
@@ -185,6 +254,9 @@ class Entry(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Filled by the database itself (a PostgreSQL trigger, see entries/search.py) from the
+    # headline, summary, body and image caption; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -217,3 +289,8 @@ class Entry(models.Model):
         if self.status == self.Status.DRAFT:
             return self.State.DRAFT
         return self.State.PUBLISHED if self.is_published else self.State.SCHEDULED
+
+    @property
+    def was_updated(self):
+        """Changed after publication; saves within a minute of it do not count."""
+        return self.updated - self.pub_date >= timedelta(minutes=1)

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Full-text search fields on PostgreSQL (harmless on SQLite); sitemap.xml templates.
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_filters",
     # Admin login lockout (see the AXES_* settings below).
     "axes",
