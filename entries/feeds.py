@@ -4,6 +4,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.utils.html import escape
 
 from .models import Entry, Topic
 
@@ -31,7 +32,9 @@ class LatestEntriesFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        return item.summary
+        # Readers render RSS descriptions and Atom summaries as HTML: the plain-text summary
+        # is escaped once here, and the XML writer escapes it again for the document.
+        return escape(item.summary)
 
     def item_pubdate(self, item):
         return item.pub_date
@@ -66,7 +69,8 @@ class TopicFeed(LatestEntriesFeed):
         return f"Newsroom: {topic.name}"
 
     def description(self, topic):
-        return topic.description or f"The latest entries on {topic.name}."
+        # Many readers render the channel description as HTML, like item descriptions.
+        return escape(topic.description or f"The latest entries on {topic.name}.")
 
     def link(self, topic):
         return topic.get_absolute_url()
@@ -79,4 +83,5 @@ class TopicAtomFeed(TopicFeed):
     feed_type = Atom1Feed
 
     def subtitle(self, topic):
-        return self.description(topic)
+        # Atom's subtitle is plain text: the XML writer's escaping is enough.
+        return topic.description or f"The latest entries on {topic.name}."

@@ -63,3 +63,8 @@ def media_files(settings):
 
     root = Path(settings.MEDIA_ROOT)
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def stored_originals(settings):
+    """The uploaded files under MEDIA_ROOT, leaving out the renditions made from them."""
+    return [name for name in media_files(settings) if not name.startswith("renditions/")]

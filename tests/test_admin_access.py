@@ -32,7 +32,7 @@ def is_staff_only(route):
 
 @pytest.fixture
 def objects(db):
-    Group.objects.create(name="Editors")
+    Group.objects.get_or_create(name="Editors")
     entry = make_entry(status=Entry.Status.DRAFT, image=make_image())
     entry.topics.add(make_topic())
     return {"entry": entry}

@@ -28,11 +28,12 @@ entry.topics.add(topic)
 make_entry(status="draft")
 """
 DAMAGE = """
-from entries.models import Entry, Image
+from entries.models import Entry
 Entry.objects.filter(headline="Before the backup").update(headline="Overwritten")
 Entry.objects.filter(status="draft").delete()
-image = Image.objects.get()
-image.file.delete(save=False)
+import shutil
+from django.conf import settings
+shutil.rmtree(settings.MEDIA_ROOT)  # the photos and their renditions are lost
 """
 SNAPSHOT = "\nfrom tests.snapshot import print_snapshot; print_snapshot()\n"
 
@@ -80,7 +81,8 @@ def test_backup_and_restore_round_trip(site, tmp_path):
     """One story, since each step is a real process: back up, damage, restore, and restore
     into a fresh installation. Each restore gives back identical rows and files."""
     before = json.loads(site.shell(MAKE_CONTENT + SNAPSHOT))
-    assert len(before["media"]) == 1 and len(before["database"]["entries.Entry"]) == 2
+    originals = [name for name in before["media"] if not name.startswith("renditions/")]
+    assert len(originals) == 1 and len(before["database"]["entries.Entry"]) == 2
 
     site.manage("backup")
     dump, media = sorted(Path(site.env["BACKUP_DIR"]).iterdir())

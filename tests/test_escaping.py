@@ -78,14 +78,23 @@ def assert_nothing_runs(html, where):
         json.loads(block)  # still valid: nothing broke out of it
 
 
-FEED_HTML_ELEMENTS = {"description", "summary", "content", "encoded", "subtitle"}
+RSS_HTML_ELEMENTS = {"description", "encoded"}
+ATOM_TEXT_CONSTRUCTS = {"summary", "content", "subtitle", "title", "rights"}
+
+
+def renders_as_html(element, local):
+    """RSS descriptions are HTML; an Atom text construct is HTML only with type="html"
+    (RFC 4287, 3.1.1: without a type it is plain text)."""
+    if local in RSS_HTML_ELEMENTS:
+        return True
+    return local in ATOM_TEXT_CONSTRUCTS and element.get("type") in {"html", "xhtml"}
 
 
 def assert_feed_safe(xml_text, where):
-    """Feed readers render these elements' text as HTML: it must contain no markup that runs."""
+    """Feed readers render HTML elements' text as HTML: it must contain no markup that runs."""
     for element in ET.fromstring(xml_text).iter():
         local = element.tag.rsplit("}", 1)[-1]
-        if local in FEED_HTML_ELEMENTS and element.text:
+        if element.text and renders_as_html(element, local):
             assert_nothing_runs(element.text, f"{where} <{local}>")
 
 

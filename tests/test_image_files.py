@@ -9,7 +9,7 @@ from entries.admin import ImageAdmin
 from entries.models import Image
 from entries.signals import files_follow_transaction
 
-from .factories import image_bytes, make_editor, make_entry, make_image, media_files
+from .factories import image_bytes, make_editor, make_entry, make_image, stored_originals
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +44,10 @@ def test_replacing_the_file_updates_size_and_dimensions_and_removes_the_old_file
     assert (image.width, image.height, image.file_size) == (300, 200, len(new_content))
     assert image.file_name == "new.png"
     # Until the change is committed, both files are there: a rollback would need the old one.
-    assert media_files(settings) == sorted([old_name, image.file.name])
+    assert stored_originals(settings) == sorted([old_name, image.file.name])
     for callback in callbacks:
         callback()
-    assert media_files(settings) == [image.file.name]
+    assert stored_originals(settings) == [image.file.name]
 
 
 def test_deleting_an_image_removes_its_file_on_commit(
@@ -58,10 +58,10 @@ def test_deleting_an_image_removes_its_file_on_commit(
         response = editor_client.post(f"/admin/entries/image/{image.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Image.objects.exists()
-    assert media_files(settings) == [image.file.name], "kept until the deletion commits"
+    assert stored_originals(settings) == [image.file.name], "kept until the deletion commits"
     for callback in callbacks:
         callback()
-    assert media_files(settings) == []
+    assert stored_originals(settings) == []
 
 
 def test_bulk_deleting_images_leaves_no_orphan_files(
@@ -79,7 +79,7 @@ def test_bulk_deleting_images_leaves_no_orphan_files(
             },
         )
     assert list(Image.objects.all()) == [kept]
-    assert media_files(settings) == [kept.file.name]
+    assert stored_originals(settings) == [kept.file.name]
 
 
 def test_an_image_used_by_an_entry_is_not_deleted_and_keeps_its_file(
@@ -90,7 +90,7 @@ def test_an_image_used_by_an_entry_is_not_deleted_and_keeps_its_file(
     with django_capture_on_commit_callbacks(execute=True):
         editor_client.post(f"/admin/entries/image/{image.pk}/delete/", {"post": "yes"})
     assert Image.objects.filter(pk=image.pk).exists()
-    assert media_files(settings) == [image.file.name]
+    assert stored_originals(settings) == [image.file.name]
 
 
 def test_a_rolled_back_delete_keeps_the_file(settings):
@@ -100,7 +100,7 @@ def test_a_rolled_back_delete_keeps_the_file(settings):
         image.delete()
         raise RuntimeError("the deletion fails after the row is gone")
     assert Image.objects.filter(pk=pk).exists()
-    assert media_files(settings) == [name]
+    assert stored_originals(settings) == [name]
 
 
 class Failure(Exception):
@@ -123,7 +123,7 @@ def test_an_admin_save_that_fails_after_writing_the_new_file_leaves_everything_a
 
     image.refresh_from_db()
     assert (image.file.name, image.width, image.height, image.file_size) == before
-    assert media_files(settings) == [image.file.name]
+    assert stored_originals(settings) == [image.file.name]
 
 
 def test_a_new_image_whose_save_fails_leaves_no_file(editor_client, settings, monkeypatch):
@@ -138,7 +138,7 @@ def test_a_new_image_whose_save_fails_leaves_no_file(editor_client, settings, mo
             },
         )
     assert not Image.objects.exists()
-    assert media_files(settings) == []
+    assert stored_originals(settings) == []
 
 
 def test_files_follow_transaction_outside_the_admin(settings):
@@ -146,14 +146,14 @@ def test_files_follow_transaction_outside_the_admin(settings):
     with pytest.raises(Failure), files_follow_transaction(), transaction.atomic():
         image.file = SimpleUploadedFile("new.jpg", image_bytes(10, 10))
         image.save()
-        assert len(media_files(settings)) == 2  # the new file is on disk now
+        assert len(stored_originals(settings)) == 2  # the new file is on disk now
         raise Failure
     image.refresh_from_db()
-    assert media_files(settings) == [image.file.name]
+    assert stored_originals(settings) == [image.file.name]
     assert image.file_name == "old.jpg"
 
 
 def test_a_successful_save_inside_files_follow_transaction_keeps_its_file(settings):
     with files_follow_transaction():
         image = make_image("kept.jpg")
-    assert media_files(settings) == [image.file.name]
+    assert stored_originals(settings) == [image.file.name]
