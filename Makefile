@@ -17,7 +17,7 @@ endif
 # `make run` serves like production (DEBUG off) but lets the app serve media itself.
 RUN_ENV := DEBUG=false SERVE_MEDIA=true
 
-.PHONY: help run test lint format demo superuser install clean bench bench-growth
+.PHONY: help run test lint format demo superuser install clean backup restore soak bench bench-growth
 
 help:
 	@echo "make run        serve the site with demo content on http://127.0.0.1:$(PORT)/"
@@ -26,6 +26,9 @@ help:
 	@echo "make superuser  create an admin account"
 	@echo "make bench      load the site with wrk and update docs/performance.md"
 	@echo "make lint / make format"
+	@echo "make backup     dump the database and archive the media into backups/"
+	@echo "make restore FILE=backups/newsroom-<time>.json   bring a backup back"
+	@echo "make soak       60 s load test with an editor publishing (PostgreSQL + Redis)"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -48,6 +51,7 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed .env
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo --if-empty
+	$(RUN_ENV) $(PY) manage.py make_renditions
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(RUN_ENV) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
@@ -67,10 +71,22 @@ format: $(VENV)/.installed
 demo: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py make_renditions
 
 superuser: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createsuperuser
+
+backup: $(VENV)/.installed .env
+	$(PY) manage.py backup
+
+restore: $(VENV)/.installed .env
+	@[ -n "$(FILE)" ] || { echo "usage: make restore FILE=backups/newsroom-<time>.json" >&2; exit 2; }
+	$(PY) manage.py restore "$(FILE)"
+
+# Needs PostgreSQL, Redis and wrk; see bench/soak.py and docs/performance.md.
+soak: $(VENV)/.installed
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -6,6 +6,14 @@ class EntriesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from . import signals
+        from django.conf import settings
+        from PIL import Image as PILImage
 
-        signals.connect()
+        # Connect the receivers: image files follow the transaction; renditions are made.
+        from . import invalidation, renditions, signals  # noqa: F401
+
+        # Any content change drops the page cache's content version (newsroom/cache.py).
+        invalidation.connect()
+
+        # Pillow refuses images over this many pixels wherever the app opens one.
+        PILImage.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS

@@ -1,8 +1,12 @@
+import mimetypes
+from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Count, Q, Value, When
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
@@ -38,18 +42,29 @@ class ContentQuerySet(models.QuerySet):
         return rows
 
 
+class TopicQuerySet(ContentQuerySet):
+    def with_published_counts(self):
+        """Each topic with `entry_count`, the number of its entries the public may see."""
+        return self.annotate(
+            entry_count=Count("entries", filter=Q(entries__in=Entry.objects.published()))
+        )
+
+
 class Topic(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
 
-    objects = ContentQuerySet.as_manager()
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("entries:topic_detail", kwargs={"slug": self.slug})
 
 
 class Image(models.Model):
@@ -63,9 +78,21 @@ class Image(models.Model):
     alt_text = models.CharField(
         max_length=500,
         blank=True,
-        help_text="Describes the photo for people who cannot see it.",
+        help_text="Describes the photo for people who cannot see it. Required unless the "
+        "image is decorative.",
+    )
+    decorative = models.BooleanField(
+        default=False,
+        help_text="Adds nothing a reader needs (the text says it all): screen readers skip it "
+        "and no alt text is required.",
     )
     credit = models.CharField(max_length=200, blank=True)
+    original_name = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="The uploaded file's own name, shown to readers when it was safe to keep.",
+    )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     file_size = models.PositiveIntegerField(
@@ -80,7 +107,8 @@ class Image(models.Model):
         ordering = ["-created", "-id"]
 
     def __str__(self):
-        return self.file_name
+        # The admin's image autocomplete and "add another" popup show this: the public line.
+        return self.public_line if self.file else "(no file)"
 
     def save(self, *args, **kwargs):
         # width and height come from ImageField itself; the byte size is the stored file's.
@@ -88,9 +116,18 @@ class Image(models.Model):
             self.file_size = self.file.size
         super().save(*args, **kwargs)
 
+    def clean(self):
+        if not self.decorative and not self.alt_text.strip():
+            raise ValidationError(
+                {"alt_text": "Describe the image, or tick “decorative” if it adds nothing."}
+            )
+
     @property
     def file_name(self):
-        """The stored file's base name, as shown to the public (`240718a-001.jpg`)."""
+        """The name shown to the public (`240718a-001.jpg`): the uploaded name when it was
+        safe to keep, else the stored file's base name."""
+        if self.original_name:
+            return self.original_name
         # Plain string work: this runs for every entry of every listing page.
         name = self.file.name
         return name.rpartition("/")[2] if name else ""
@@ -106,11 +143,90 @@ class Image(models.Model):
         name = f"{self.file_name} - {self.caption}" if self.caption else self.file_name
         return f"{name}, {self.size_kb}KB"
 
+    @property
+    def mime_type(self):
+        """The original's type from its extension (`image/jpeg`), for feeds and metadata."""
+        return mimetypes.guess_type(self.file_name)[0] or "application/octet-stream"
+
+    def renditions_by_format(self):
+        """Renditions grouped by format, narrowest first; uses prefetched rows when present."""
+        grouped = {}
+        for rendition in sorted(self.renditions.all(), key=lambda r: r.width):
+            grouped.setdefault(rendition.format, []).append(rendition)
+        return grouped
+
+
+class Rendition(models.Model):
+    """A resized copy of an image's file, without EXIF data; made by `entries.renditions`."""
+
+    class Format(models.TextChoices):
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    format = models.CharField(max_length=4, choices=Format)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    file = models.FileField(upload_to="renditions/%Y/%m/", max_length=255)
+    source = models.CharField(
+        max_length=255, help_text="The image file this was made from; a new file means new ones."
+    )
+
+    class Meta:
+        ordering = ["image", "format", "width"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "format", "width"], name="rendition_unique_per_width"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.image} {self.width}w {self.format}"
+
+    @property
+    def mime_type(self):
+        return f"image/{self.format}"
+
 
 class EntryQuerySet(ContentQuerySet):
     def published(self):
         """Entries the public may see: published, and their publication time has come."""
         return self.filter(status=Entry.Status.PUBLISHED, pub_date__lte=timezone.now())
+
+    def scheduled(self):
+        """Published entries whose publication time is still to come."""
+        return self.filter(status=Entry.Status.PUBLISHED, pub_date__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Entry.Status.DRAFT)
+
+    def in_state(self, state):
+        """Entries in one `Entry.State` (draft, scheduled or published)."""
+        return {
+            Entry.State.DRAFT: self.drafts,
+            Entry.State.SCHEDULED: self.scheduled,
+            Entry.State.PUBLISHED: self.published,
+        }[Entry.State(state)]()
+
+    def with_state(self):
+        """Annotates `state` (the database's `publication_state`), e.g. to sort by it."""
+        return self.annotate(
+            state=Case(
+                When(status=Entry.Status.DRAFT, then=Value(Entry.State.DRAFT.value)),
+                When(pub_date__gt=timezone.now(), then=Value(Entry.State.SCHEDULED.value)),
+                default=Value(Entry.State.PUBLISHED.value),
+                output_field=models.CharField(),
+            )
+        )
+
+    def related_to(self, entry):
+        """Entries sharing a topic with `entry`, newest first, without `entry` itself."""
+        return (
+            self.filter(topics__in=entry.topics.all())
+            .exclude(pk=entry.pk)
+            .distinct()
+            .order_by("-pub_date", "-pk")
+        )
 
     def before(self, entry):
         """Entries listed after `entry` (older), in listing order."""
@@ -134,9 +250,18 @@ class Entry(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    class State(models.TextChoices):
+        """What the public sees, computed from `status` and `pub_date`; never stored."""
+
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
     headline = models.CharField(max_length=300)
     slug = models.SlugField(
-        max_length=300, unique=True, help_text="The entry's address: /entries/<slug>/."
+        max_length=300,
+        unique=True,
+        help_text="The entry's address: /entries/this-slug/ (filled in from the headline).",
     )
     pub_date = models.DateTimeField(
         "publication date",
@@ -156,9 +281,22 @@ class Entry(models.Model):
         help_text="An image used by an entry cannot be deleted.",
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="entries")
-    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="A published entry whose publication date is in the future is scheduled.",
+    )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Grows by one on every save, so two editors cannot overwrite each other.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Filled by the database itself (a PostgreSQL trigger, see entries/search.py) from the
+    # headline, summary, body and image caption; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -166,10 +304,11 @@ class Entry(models.Model):
         verbose_name_plural = "entries"
         ordering = ["-pub_date", "-id"]
         get_latest_by = "pub_date"
+        permissions = [("publish_entry", "Can publish, schedule and unpublish entries")]
         indexes = [
             # The public listing: status filter, newest first, id as tie-breaker.
             models.Index(fields=["status", "-pub_date", "-id"], name="entry_listing_idx"),
-            # The admin changelist and date hierarchy: every status, newest first.
+            # The admin changelist (any status, newest first) and its date bar's min/max.
             models.Index(fields=["-pub_date", "-id"], name="entry_pub_date_idx"),
         ]
 
@@ -185,3 +324,15 @@ class Entry(models.Model):
     def is_published(self):
         """The instance version of `EntryQuerySet.published()`."""
         return self.status == self.Status.PUBLISHED and self.pub_date <= timezone.now()
+
+    @property
+    def publication_state(self):
+        """The instance version of `EntryQuerySet.with_state()`: draft, scheduled, published."""
+        if self.status == self.Status.DRAFT:
+            return self.State.DRAFT
+        return self.State.PUBLISHED if self.is_published else self.State.SCHEDULED
+
+    @property
+    def was_updated(self):
+        """Changed after publication; saves within a minute of it do not count."""
+        return self.updated - self.pub_date >= timedelta(minutes=1)

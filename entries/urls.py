@@ -1,10 +1,20 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import views
+from . import feeds, views
+from .sitemaps import SITEMAPS
 
 app_name = "entries"
 
 urlpatterns = [
     path("", views.EntryListView.as_view(), name="entry_list"),
     path("entries/<slug:slug>/", views.EntryDetailView.as_view(), name="entry_detail"),
+    path("topics/", views.TopicListView.as_view(), name="topic_list"),
+    path("topics/<slug:slug>/", views.TopicEntryListView.as_view(), name="topic_detail"),
+    path("feeds/entries.rss", feeds.LatestEntriesFeed(), name="feed_rss"),
+    path("feeds/entries.atom", feeds.LatestEntriesAtomFeed(), name="feed_atom"),
+    path("topics/<slug:slug>/feed.rss", feeds.TopicFeed(), name="topic_feed_rss"),
+    path("topics/<slug:slug>/feed.atom", feeds.TopicAtomFeed(), name="topic_feed_atom"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

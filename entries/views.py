@@ -1,10 +1,16 @@
 from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from .models import Entry
+from . import search
+from .filters import EntryFilter
+from .models import Entry, Topic
 from .pagination import VersionedPaginationMixin
 
-LISTING_DEFERRED = ["body", "created", "updated", "image__created", "image__updated"]
+RELATED_ENTRIES = 3
 
 
 class PublishedEntryMixin:
@@ -15,11 +21,25 @@ class PublishedEntryMixin:
 
 
 class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
-    """All published entries, newest first. Bad page numbers are 404s (ListView's own rule)."""
+    """Published entries, newest first (best match first for a text query), filtered by the
+    query string through `EntryFilter`. Bad page numbers are 404s (ListView's own rule); bad
+    filter values are a 400 showing the form's errors and no entries."""
+
+    filterset_class = EntryFilter
 
     def get_queryset(self):
-        # Listings never show the body or the bookkeeping times: not read, not converted.
-        return super().get_queryset().defer(*LISTING_DEFERRED)
+        queryset = self.get_listing_queryset()
+        self.filterset = self.get_filterset(queryset)
+        if not self.filterset.is_valid():
+            return queryset.none()
+        return self.filterset.qs
+
+    def get_listing_queryset(self):
+        # The renditions of the page's images come in one query, for the <picture> markup.
+        return super().get_queryset().prefetch_related("image__renditions")
+
+    def get_filterset(self, queryset):
+        return self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
 
     def get_paginate_by(self, queryset):
         return settings.ENTRIES_PER_PAGE
@@ -28,17 +48,57 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         context["page_range"] = page.paginator.get_elided_page_range(page.number)
+        context["filter"] = self.filterset
+        context["highlight"] = search.highlight_pattern(self.filterset.query)
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        if not self.filterset.is_valid():
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
+
+
+class TopicEntryListView(EntryListView):
+    """One topic's entries, in the same format as the main listing."""
+
+    template_name = "entries/topic_detail.html"
+
+    def get_listing_queryset(self):
+        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return super().get_listing_queryset().filter(topics=self.topic)
+
+    def get_filterset(self, queryset):
+        filterset = super().get_filterset(queryset)
+        del filterset.filters["topic"]  # the page already is the topic
+        return filterset
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(topic=self.topic, **kwargs)
+
+
+class TopicListView(ListView):
+    """Topics with published entries, with how many each has."""
+
+    def get_queryset(self):
+        return Topic.objects.with_published_counts().filter(entry_count__gt=0)
 
 
 class EntryDetailView(PublishedEntryMixin, DetailView):
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("topics")
+        return super().get_queryset().prefetch_related("topics", "image__renditions")
 
     def get_context_data(self, **kwargs):
         published = Entry.objects.published()
         return super().get_context_data(
             previous_entry=published.before(self.object).first(),
             next_entry=published.after(self.object).first(),
+            related_entries=published.related_to(self.object)[:RELATED_ENTRIES],
             **kwargs,
         )
+
+
+@require_safe
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("entries:sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. Defaults suit a local checkout: 
 project folder, a local-memory cache, media on disk.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -37,7 +38,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Full-text search fields on PostgreSQL (harmless on SQLite); sitemap.xml templates.
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_filters",
+    # Admin login lockout (see the AXES_* settings below).
+    "axes",
     "entries",
 ]
 
@@ -55,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -117,6 +125,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes first: it refuses locked-out logins before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "newsroom.auth_backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Admin login lockout: 5 failures for one username, or from one address, lock that username
+# or address out for 15 minutes; a successful login clears its failures.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks, separately
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client address: REMOTE_ADDR, or behind a proxy the header that proxy sets (and that
+# clients cannot forge), e.g. CLIENT_IP_HEADER=X-Forwarded-For. See newsroom/client_ip.py.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+AXES_CLIENT_IP_CALLABLE = "newsroom.client_ip.client_ip"
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Brussels")
 USE_I18N = True
@@ -136,7 +162,25 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# dumpdata/loaddata (and so backups) keep times to the microsecond; Django's own JSON cuts them
+# to milliseconds. See newsroom/serializers/exact_json.py.
+SERIALIZATION_MODULES = {"json": "newsroom.serializers.exact_json"}
+
+# Where `make backup` (manage.py backup) writes database dumps and media archives.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
+
 ENTRIES_PER_PAGE = env.int("ENTRIES_PER_PAGE", default=10)
+
+# Uploaded images: the largest file accepted, and the most pixels (width x height). The pixel
+# limit is checked from the header before decoding, so a "decompression bomb" is refused.
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=20)
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
+# Small uploads stay in memory; larger ones go to a temporary file that stops growing at
+# MAX_UPLOAD_MB (the form then refuses them by size).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "entries.uploads.SizeLimitedTemporaryFileUploadHandler",
+]
 
 # Security headers and cookies. `HTTPS=true` (production) turns on the HTTPS-only settings.
 HTTPS = env.bool("HTTPS", default=False)

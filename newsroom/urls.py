@@ -11,7 +11,11 @@ def serve_media(request, path):
     """Uploaded files, served by the app only while SERVE_MEDIA is on (local runs, tests)."""
     if not settings.SERVE_MEDIA:
         raise Http404("Media is served by the proxy or object storage.")
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except (OSError, ValueError) as error:
+        # A name the file system refuses (too long, NUL byte) names no file: not found.
+        raise Http404("No such file.") from error
 
 
 urlpatterns = [

@@ -12,6 +12,14 @@ def isolated_files(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests read the view's context, which a replayed page has not; the page cache's own
+    # tests turn it on with the `page_cache` fixture.
+    settings.PAGE_CACHE = False
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE = True
 
 
 @pytest.fixture(autouse=True)

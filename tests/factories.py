@@ -42,3 +42,29 @@ def make_entry(**overrides):
         **overrides,
     }
     return Entry.objects.create(**fields)
+
+
+def make_editor(username="editor", **overrides):
+    """A staff user in the Editors group, as `manage.py create_editor` makes one."""
+    from django.contrib.auth import get_user_model
+
+    from entries.roles import ensure_editors_group
+
+    user = get_user_model().objects.create_user(
+        username=username, password="a-long-editor-password", is_staff=True, **overrides
+    )
+    user.groups.add(ensure_editors_group())
+    return user
+
+
+def media_files(settings):
+    """Every file stored under MEDIA_ROOT, as paths relative to it."""
+    from pathlib import Path
+
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def stored_originals(settings):
+    """The uploaded files under MEDIA_ROOT, leaving out the renditions made from them."""
+    return [name for name in media_files(settings) if not name.startswith("renditions/")]

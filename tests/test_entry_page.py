@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -66,3 +67,47 @@ def test_unpublished_entries_are_404_for_the_public(client, overrides):
 
 def test_unknown_slug_is_404(client):
     assert client.get("/entries/no-such-entry/").status_code == 404
+
+
+def test_up_to_three_related_entries_share_a_topic_newest_first(client):
+    energy, other = make_topic("Energy"), make_topic("Other")
+    entry = make_entry(headline="The entry")
+    entry.topics.add(energy, other)
+    now = timezone.now()
+    for days, headline in [(5, "Five"), (1, "One"), (3, "Three"), (2, "Two"), (4, "Four")]:
+        make_entry(headline=headline, pub_date=now - timedelta(days=days)).topics.add(energy)
+    both = make_entry(headline="Both topics", pub_date=now - timedelta(days=30))
+    both.topics.add(energy, other)
+    make_entry(headline="Draft", status=Entry.Status.DRAFT, pub_date=now).topics.add(energy)
+    make_entry(headline="Later", pub_date=now + timedelta(days=1)).topics.add(energy)
+    make_entry(headline="No topic", pub_date=now)
+    response = client.get(entry.get_absolute_url())
+    related = [e.headline for e in response.context["related_entries"]]
+    assert related == ["One", "Two", "Three"]
+    section = response.text.split('<section class="related-entries"')[1].split("</section>")[0]
+    assert "Related entries" in section and "Draft" not in section and "Later" not in section
+
+
+def test_no_related_section_without_shared_topics(client):
+    entry = make_entry()
+    make_entry()
+    assert "related-entries" not in client.get(entry.get_absolute_url()).text
+
+
+def test_last_updated_shows_when_changed_after_publication(client):
+    published = timezone.now() - timedelta(days=3)
+    entry = make_entry(pub_date=published)
+    updated = datetime(2016, 12, 15, 17, 28, 40, tzinfo=ZoneInfo("UTC"))  # 18:28 in Brussels
+    Entry.objects.filter(pk=entry.pk).update(
+        pub_date=datetime(2016, 12, 1, tzinfo=ZoneInfo("UTC")), updated=updated
+    )
+    text = visible_text(client.get(entry.get_absolute_url()).text)
+    assert "Last updated: 15 Dec. 2016 18:28" in text
+
+
+def test_no_last_updated_for_saves_within_a_minute_of_publication(client):
+    entry = make_entry()
+    Entry.objects.filter(pk=entry.pk).update(updated=entry.pub_date + timedelta(seconds=40))
+    assert "Last updated" not in client.get(entry.get_absolute_url()).text
+    Entry.objects.filter(pk=entry.pk).update(updated=entry.pub_date)
+    assert "Last updated" not in client.get(entry.get_absolute_url()).text

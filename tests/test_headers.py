@@ -5,7 +5,7 @@ from django.test import override_settings
 
 from .factories import make_entry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
 
 
 @pytest.mark.parametrize("path", ["/", "/entry-missing/", "/admin/login/", "/healthz"])

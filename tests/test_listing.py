@@ -1,8 +1,11 @@
+import gzip
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
@@ -138,11 +141,23 @@ def test_listing_runs_a_fixed_number_of_queries(client, django_assert_num_querie
     for _ in range(per_page + 5):
         make_entry(image=make_image())
     with override_settings(ENTRIES_PER_PAGE=per_page, PAGE_CACHE=False):
-        # After a change: the content version (next scheduled entry), the COUNT kept for
-        # that version, and one SELECT for the page with its images.
+        # After a change: the content version (next scheduled entry), the COUNT kept for that
+        # version, one SELECT for the page with its images, one for those images' renditions,
+        # one for the topic choices of the filter form.
+        with django_assert_num_queries(5):
+            response = client.get("/")
+        # Then, until the content changes, the same without the version and the COUNT.
         with django_assert_num_queries(3):
             response = client.get("/")
-        # Then only the page itself, until the content changes.
-        with django_assert_num_queries(1):
-            response = client.get("/")
     assert len(response.context["entry_list"]) == per_page
+
+
+def test_listing_html_css_and_js_weigh_under_60_kb_compressed(client):
+    for n in range(settings.ENTRIES_PER_PAGE + 1):
+        make_entry(image=make_image(f"w{n}.jpg"), summary="A summary of a few words. " * 12)
+    html = client.get("/").content
+    assets = re.findall(rb'(?:href|src)="/static/([^"]+\.(?:css|js))"', html)
+    assert assets  # the stylesheet at least
+    static = Path(settings.BASE_DIR) / "static"
+    payload = html + b"".join((static / name.decode()).read_bytes() for name in assets)
+    assert len(gzip.compress(payload)) < 60 * 1024

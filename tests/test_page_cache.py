@@ -15,7 +15,7 @@ from entries.models import Entry, Topic
 
 from .factories import make_entry, make_image, make_topic
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
 
 
 def test_second_anonymous_request_is_served_without_queries(client, django_assert_num_queries):

@@ -1,6 +1,27 @@
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from entries import search
 
 register = template.Library()
+
+# The column is at most 46rem wide (44rem of image), below that the viewport less its padding;
+# images are never shown wider than themselves.
+IMAGE_SIZES = "(min-width: 48rem) min(44rem, {w}px), min(calc(100vw - 2rem), {w}px)"
+DEFAULT_WIDTH = 640
+
+# Characters that could end a <script> element or start a comment inside one, as JSON escapes.
+JSON_SCRIPT_ESCAPES = {
+    ord("<"): "\\u003C",
+    ord(">"): "\\u003E",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
 
 
 @register.simple_tag(takes_context=True)
@@ -9,3 +30,96 @@ def page_url(context, page_number):
     query = context["request"].GET.copy()
     query["page"] = page_number
     return f"?{query.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This page's absolute address without filters, keeping only a page number past the first."""
+    request = context["request"]
+    page = context.get("page_obj")
+    url = request.build_absolute_uri(request.path)
+    if page is not None and page.number > 1:
+        url += f"?page={page.number}"
+    return url
+
+
+@register.filter
+def highlight(text, pattern):
+    """Text escaped, then the search words in it marked (see `entries.search.highlight`)."""
+    return search.highlight(text, pattern)
+
+
+def _srcset(renditions):
+    return ", ".join(f"{r.file.url} {r.width}w" for r in renditions)
+
+
+@register.simple_tag
+def picture(image, lazy=False):
+    """<picture> with WebP and JPEG renditions, from rows only: no file is opened or checked.
+    Without renditions (not made yet) the original is shown."""
+    renditions = image.renditions_by_format()
+    jpeg, webp = renditions.get("jpeg", []), renditions.get("webp", [])
+    loading = mark_safe(' loading="lazy"') if lazy else ""
+    if not jpeg:
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}"{} decoding="async">',
+            image.file.url,
+            image.alt_text,
+            image.width,
+            image.height,
+            loading,
+        )
+    sizes = IMAGE_SIZES.format(w=image.width)
+    fallback = next((r for r in reversed(jpeg) if r.width <= DEFAULT_WIDTH), jpeg[0])
+    source = (
+        format_html('<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webp), sizes)
+        if webp
+        else ""
+    )
+    return format_html(
+        '<picture>{}<img src="{}" srcset="{}" sizes="{}" alt="{}" width="{}" height="{}"{} '
+        'decoding="async"></picture>',
+        source,
+        fallback.file.url,
+        _srcset(jpeg),
+        sizes,
+        image.alt_text,
+        image.width,
+        image.height,
+        loading,
+    )
+
+
+@register.simple_tag
+def json_ld(data):
+    """`data` as a JSON-LD <script>; `<`, `>` and `&` are JSON escapes, so no text can close it."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(text.translate(JSON_SCRIPT_ESCAPES)),  # escaped on the line above
+    )
+
+
+@register.simple_tag(takes_context=True)
+def news_article(context, entry):
+    """schema.org NewsArticle data for an entry page."""
+    request = context["request"]
+    absolute = request.build_absolute_uri
+    publisher = {"@type": "Organization", "name": "Newsroom", "url": absolute("/")}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": entry.headline[:110],
+        "description": entry.summary,
+        "datePublished": entry.pub_date.isoformat(),
+        "dateModified": max(entry.updated, entry.pub_date).isoformat(),
+        "mainEntityOfPage": absolute(entry.get_absolute_url()),
+        "url": absolute(entry.get_absolute_url()),
+        "author": publisher,
+        "publisher": publisher,
+    }
+    if entry.image:
+        data["image"] = [
+            absolute(r.file.url) for r in entry.image.renditions_by_format().get("jpeg", [])
+        ] or [absolute(entry.image.file.url)]
+    return json_ld(data)

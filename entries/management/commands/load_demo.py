@@ -32,3 +32,6 @@ class Command(BaseCommand):
                 f"Demo content loaded: {count} published entries, {written} photos written."
             )
         )
+        # Renditions take ~0.2 s a photo, too slow to make here; pages show the originals
+        # until `make_renditions` has run (`make run` and `make demo` run it next).
+        self.stdout.write("Run `manage.py make_renditions` to make the responsive renditions.")

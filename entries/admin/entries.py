@@ -1,0 +1,223 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+
+from ..forms import EntryForm
+from ..models import Entry
+from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail
+from .preview import EntryPreviewView
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return Entry.State.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Entry.State.values:
+            return queryset.in_state(self.value())
+        return queryset
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = "year"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = Entry.objects.dates("pub_date", "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        value = self.value() or ""
+        # Years 1000-9999 only: others are beyond what dates hold (a 500, not a filter).
+        if len(value) == 4 and value.isdecimal() and value >= "1000":
+            return queryset.filter(pub_date__year=int(value))
+        return queryset
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    class Media:
+        js = ["entries/admin-image-preview.js"]
+
+    form = EntryForm
+    list_display = ["thumbnail", "headline", "pub_date", "state", "topic_names"]
+    list_display_links = ["thumbnail", "headline"]
+    list_filter = [StateFilter, "topics", YearFilter]
+    search_fields = ["headline", "summary", "body"]
+    date_hierarchy = "pub_date"
+    list_per_page = 50
+    list_max_show_all = 200
+    # No COUNT(*) over the whole table on every page: see CappedCountPaginator.
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_select_related = ["image"]
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["image", "topics"]
+    readonly_fields = ["image_preview", "state_line"]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "summary", "body"]}),
+        ("Photo", {"fields": ["image", "image_preview"]}),
+        (
+            "Publication",
+            {"fields": ["status", "pub_date", "state_line", "topics", "opened_version"]},
+        ),
+    ]
+    actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_state().prefetch_related("topics")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            fields.append("status")  # such editors save drafts only
+        return fields
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("entries.publish_entry")
+
+    # Changelist columns.
+
+    @admin.display(description="Photo")
+    def thumbnail(self, entry):
+        return thumbnail(entry.image, width=60)
+
+    @admin.display(description="status", ordering="state")
+    def state(self, entry):
+        return entry.publication_state.label
+
+    @admin.display(description="topics")
+    def topic_names(self, entry):
+        return ", ".join(topic.name for topic in entry.topics.all())
+
+    # Read-only parts of the form.
+
+    @admin.display(description="What readers see")
+    def image_preview(self, entry):
+        # static/entries/admin-image-preview.js refreshes this box when the photo changes.
+        empty = "No photo yet. Choose one above, or upload one with the + button."
+        image = entry.image if entry and entry.pk else None
+        if image is None:
+            inside = empty
+        else:
+            inside = format_html(
+                '<figure class="admin-image-preview">{}<figcaption>{}</figcaption></figure>',
+                thumbnail(image, width=PREVIEW_WIDTH),
+                image.public_line,
+            )
+        return format_html(
+            '<div id="image-preview" data-card-url="{}" data-empty="{}" data-shown="{}" '
+            'aria-live="polite">{}</div>',
+            reverse("admin:entries_image_card", args=[0]),
+            empty,
+            image.pk if image else "",
+            inside,
+        )
+
+    @admin.display(description="Now")
+    def state_line(self, entry):
+        if not entry or not entry.pk:
+            return "Not saved yet."
+        state = entry.publication_state
+        if state == Entry.State.SCHEDULED:
+            when = date_format(timezone.localtime(entry.pub_date), "DATETIME_FORMAT")
+            return f"Scheduled: appears on the site at {when}."
+        if state == Entry.State.PUBLISHED:
+            return "Published: on the site."
+        return "Draft: only staff can see it, through Preview."
+
+    # The publishing buttons (templates/admin/entries/entry/submit_line.html).
+
+    def save_model(self, request, obj, form, change):
+        if "_publish" in request.POST or "_save_draft" in request.POST:
+            wanted = Entry.Status.PUBLISHED if "_publish" in request.POST else Entry.Status.DRAFT
+            if wanted != obj.status and not self.has_publish_permission(request):
+                raise PermissionDenied
+            obj.status = wanted
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_state(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self.message_state(request, obj)
+        return super().response_change(request, obj)
+
+    def message_state(self, request, entry):
+        if "_popup" in request.POST:
+            return
+        state = entry.publication_state
+        if state == Entry.State.PUBLISHED:
+            text = format_html(
+                'Published: <a href="{}">view it on the site</a>.', entry.get_absolute_url()
+            )
+        elif state == Entry.State.SCHEDULED:
+            when = date_format(timezone.localtime(entry.pub_date), "DATETIME_FORMAT")
+            text = format_html(
+                'Scheduled for {}. <a href="{}">Preview it</a>.', when, self.preview_url(entry)
+            )
+        else:
+            text = format_html(
+                'Saved as a draft. <a href="{}">Preview it</a>.', self.preview_url(entry)
+            )
+        self.message_user(request, text, messages.INFO)
+
+    # "View on site" for published entries, "Preview" for the others.
+
+    def view_on_site(self, entry):
+        return entry.get_absolute_url() if entry.is_published else None
+
+    def preview_url(self, entry):
+        return reverse("admin:entries_entry_preview", args=[entry.pk])
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        entry = self.get_object(request, object_id)
+        if entry is not None and not entry.is_published:
+            extra_context = {**(extra_context or {}), "preview_url": self.preview_url(entry)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view, cacheable=True)
+        return [
+            path("<int:pk>/preview/", preview, name="entries_entry_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, pk):
+        entry = get_object_or_404(Entry, pk=pk)
+        if not self.has_view_or_change_permission(request, entry):
+            raise PermissionDenied
+        return EntryPreviewView.as_view()(request, pk=pk)
+
+    # Bulk actions.
+
+    @admin.action(permissions=["publish"], description="Publish the selected entries")
+    def publish(self, request, queryset):
+        self.set_status(request, queryset, Entry.Status.PUBLISHED)
+
+    @admin.action(permissions=["publish"], description="Unpublish the selected entries (to draft)")
+    def unpublish(self, request, queryset):
+        self.set_status(request, queryset, Entry.Status.DRAFT)
+
+    def set_status(self, request, queryset, status):
+        changing = queryset.exclude(status=status)
+        headlines = list(changing.values_list("headline", flat=True)[:10])
+        # A new version, so a form opened before this action refuses to overwrite it.
+        count = changing.update(status=status, version=F("version") + 1, updated=timezone.now())
+        noun = "entry" if count == 1 else "entries"
+        if status == Entry.Status.PUBLISHED:
+            text = f"Published {count} {noun} (any with a future date are scheduled)"
+        else:
+            text = f"Unpublished {count} {noun} (now drafts)"
+        listed = format_html_join(", ", "“{}”", ((headline,) for headline in headlines))
+        more = "…" if count > len(headlines) else ""
+        self.message_user(request, format_html("{}: {}{}", text, listed, more))

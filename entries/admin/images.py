@@ -1,0 +1,115 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from ..forms import ImageForm
+from ..models import Image
+from ..signals import files_follow_transaction
+from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail, thumbnail_size
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    form = ImageForm
+    list_display = [
+        "thumbnail",
+        "file_name",
+        "caption",
+        "dimensions",
+        "size",
+        "credit",
+        "used_by_count",
+    ]
+    list_display_links = ["thumbnail", "file_name"]
+    list_filter = ["decorative"]
+    search_fields = ["original_name", "file", "caption"]
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    readonly_fields = ["preview", "public_line", "dimensions", "size", "used_by"]
+    fieldsets = [
+        (None, {"fields": ["file", "preview", "public_line", "dimensions", "size"]}),
+        ("Text", {"fields": ["caption", "alt_text", "decorative", "credit"]}),
+        ("Used by", {"fields": ["used_by"]}),
+    ]
+
+    def get_queryset(self, request):
+        # order_by again: a GROUP BY query drops Meta.ordering (the autocomplete pages by it).
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(entry_count=Count("entries"))
+            .order_by(*Image._meta.ordering)
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A failed save (rolled back) must not leave its newly written file behind.
+        with files_follow_transaction():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        card = self.admin_site.admin_view(self.card_view)
+        return [path("<int:pk>/card/", card, name="entries_image_card"), *super().get_urls()]
+
+    def card_view(self, request, pk):
+        """The entry form's photo preview: thumbnail address and size, and the public line."""
+        image = get_object_or_404(Image, pk=pk)
+        if not self.has_view_or_change_permission(request, image):
+            raise PermissionDenied
+        width, height = thumbnail_size(image, PREVIEW_WIDTH) if image.width else (0, 0)
+        return JsonResponse(
+            {"src": image.file.url, "width": width, "height": height, "line": image.public_line}
+        )
+
+    @admin.display(description="Photo")
+    def thumbnail(self, image):
+        return thumbnail(image)
+
+    @admin.display(description="Preview")
+    def preview(self, image):
+        return thumbnail(image, width=320) if image.pk else "—"
+
+    @admin.display(description="What readers see under it")
+    def public_line(self, image):
+        return image.public_line if image.pk else "—"
+
+    @admin.display(description="file name", ordering="file")
+    def file_name(self, image):
+        return image.file_name
+
+    @admin.display(description="dimensions")
+    def dimensions(self, image):
+        return f"{image.width} x {image.height} px" if image.pk else "—"
+
+    @admin.display(description="size", ordering="file_size")
+    def size(self, image):
+        return f"{image.size_kb} KB" if image.pk else "—"
+
+    @admin.display(description="entries", ordering="entry_count")
+    def used_by_count(self, image):
+        return image.entry_count
+
+    @admin.display(description="Entries using it")
+    def used_by(self, image):
+        entries = list(image.entries.order_by("-pub_date")[:50]) if image.pk else []
+        if not entries:
+            return "None: it can be deleted."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({})</li>',
+                (
+                    (
+                        reverse("admin:entries_entry_change", args=[entry.pk]),
+                        entry.headline,
+                        entry.publication_state.label,
+                    )
+                    for entry in entries
+                ),
+            ),
+        )

@@ -1,0 +1,87 @@
+"""RSS 2.0 and Atom feeds of the published entries, site-wide and per topic."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.utils.html import escape
+
+from .models import Entry, Topic
+
+FEED_LENGTH = 20
+
+
+class LatestEntriesFeed(Feed):
+    title = "Newsroom: latest entries"
+    description = "The latest entries of the Newsroom news archive."
+
+    def get_object(self, request, *args, **kwargs):
+        self.request = request  # enclosure URLs must be absolute
+        return None
+
+    def link(self):
+        return reverse("entries:entry_list")
+
+    def entries(self, obj):
+        return Entry.objects.published().select_related("image")
+
+    def items(self, obj):
+        return self.entries(obj)[:FEED_LENGTH]
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        # Readers render RSS descriptions and Atom summaries as HTML: the plain-text summary
+        # is escaped once here, and the XML writer escapes it again for the document.
+        return escape(item.summary)
+
+    def item_pubdate(self, item):
+        return item.pub_date
+
+    def item_updateddate(self, item):
+        return max(item.updated, item.pub_date)
+
+    def item_enclosures(self, item):
+        image = item.image
+        if image is None:
+            return []
+        return [
+            Enclosure(
+                url=self.request.build_absolute_uri(image.file.url),
+                length=str(image.file_size),
+                mime_type=image.mime_type,
+            )
+        ]
+
+
+class LatestEntriesAtomFeed(LatestEntriesFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestEntriesFeed.description
+
+
+class TopicFeed(LatestEntriesFeed):
+    def get_object(self, request, slug):
+        super().get_object(request)
+        return get_object_or_404(Topic, slug=slug)
+
+    def title(self, topic):
+        return f"Newsroom: {topic.name}"
+
+    def description(self, topic):
+        # Many readers render the channel description as HTML, like item descriptions.
+        return escape(topic.description or f"The latest entries on {topic.name}.")
+
+    def link(self, topic):
+        return topic.get_absolute_url()
+
+    def entries(self, topic):
+        return super().entries(topic).filter(topics=topic)
+
+
+class TopicAtomFeed(TopicFeed):
+    feed_type = Atom1Feed
+
+    def subtitle(self, topic):
+        # Atom's subtitle is plain text: the XML writer's escaping is enough.
+        return topic.description or f"The latest entries on {topic.name}."

@@ -1,0 +1,90 @@
+"""The listing filters as query parameters a reader can bookmark: year, month, from, to, topic, q.
+
+Values the form rejects (`year=abc`, `from=2024-13-45`, an over-long query, NUL bytes) are form
+errors shown above the list; the view then answers 400 with no entries, never a 500.
+"""
+
+import django_filters
+from django import forms
+
+from . import search
+from .models import Topic
+
+MONTHS = [
+    (str(number), name)
+    for number, name in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+]
+
+
+class YearFilter(django_filters.NumberFilter):
+    # A whole number in the calendar's range: larger years would overflow date arithmetic.
+    field_class = forms.IntegerField
+
+
+class EntryFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search", method="filter_text", max_length=200, strip=True)
+    topic = django_filters.ModelChoiceFilter(
+        field_name="topics",
+        to_field_name="slug",
+        label="Topic",
+        queryset=Topic.objects.all(),
+        empty_label="All topics",
+    )
+    year = YearFilter(
+        field_name="pub_date", lookup_expr="year", label="Year", min_value=1, max_value=9999
+    )
+    month = django_filters.ChoiceFilter(
+        field_name="pub_date",
+        lookup_expr="month",
+        label="Month",
+        choices=MONTHS,
+        empty_label="Any month",
+    )
+    date_from = django_filters.DateFilter(
+        field_name="pub_date",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        field_name="pub_date",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def filter_text(self, queryset, name, value):
+        return search.search(queryset, value) if value else queryset
+
+    @property
+    def query(self):
+        """The valid text query, or ''."""
+        return self.form.cleaned_data.get("q", "") if self.is_valid() else ""
+
+    @property
+    def is_active(self):
+        """Whether any filter value was given (the form shows then; the heading counts them)."""
+        return any(self.data.get(name) for name in self.filters)
+
+
+# `from` and `to` are the public parameter names; `from` cannot be a class attribute.
+EntryFilter.base_filters = {
+    {"date_from": "from", "date_to": "to"}.get(name, name): f
+    for name, f in EntryFilter.base_filters.items()
+}

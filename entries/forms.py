@@ -1,0 +1,100 @@
+"""Forms used by the admin: the image upload and the entry form with its edit version."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
+
+from .models import Entry, Image
+from .validators import inspect_upload
+
+
+class UploadedImageField(forms.ImageField):
+    """An image upload judged by `inspect_upload()`; the file is renamed to a safe name."""
+
+    # The extension says nothing about the content; `inspect_upload()` reads the content.
+    default_validators = []
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)  # missing and empty files, name length
+        if upload is None:
+            return None
+        info = inspect_upload(upload)
+        upload.upload_info = info
+        upload.content_type = info.content_type
+        upload.name = info.stored_name
+        return upload
+
+
+class ImageForm(forms.ModelForm):
+    file = UploadedImageField(
+        help_text="JPEG, PNG, WebP or GIF. Size and dimensions are read from the file.",
+    )
+
+    class Meta:
+        model = Image
+        fields = ["file", "caption", "alt_text", "decorative", "credit"]
+        widgets = {
+            "caption": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "alt_text": forms.TextInput(attrs={"class": "vLargeTextField"}),
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        info = getattr(upload, "upload_info", None)
+        if info is not None:  # a new file (an unchanged one is the stored FieldFile)
+            self.instance.original_name = info.display_name
+        return upload
+
+
+class EntryForm(forms.ModelForm):
+    # The entry's version when the form was opened; a save from an older version is refused.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    class Meta:
+        model = Entry
+        fields = ["headline", "slug", "summary", "body", "image", "status", "pub_date", "topics"]
+        # Headlines are long: the admin's wide text input.
+        widgets = {
+            "headline": forms.TextInput(attrs={"class": "vLargeTextField"}),
+            "slug": forms.TextInput(attrs={"class": "vLargeTextField"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opened_version"].initial = self.instance.version if self.instance.pk else 0
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk:
+            self.check_version(cleaned_data.get("opened_version"))
+        return cleaned_data
+
+    def check_version(self, opened_version):
+        # The row is locked until the admin's transaction ends (PostgreSQL), so no other save
+        # can slip in between this check and this save.
+        current = (
+            Entry.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values("version", "updated")
+            .first()
+        )
+        if current is None:
+            raise ValidationError("This entry was deleted by someone else meanwhile.")
+        if opened_version != current["version"]:
+            url = reverse("admin:entries_entry_change", args=[self.instance.pk])
+            when = date_format(localtime(current["updated"]), "DATETIME_FORMAT")
+            raise ValidationError(
+                format_html(
+                    "Someone else saved this entry ({when}) after you opened it, so your "
+                    "changes were not saved. They are still in this form: copy what you "
+                    'need, then <a href="{url}" target="_blank" rel="noopener">open the '
+                    "saved version</a> (in a new tab) and make your changes there.",
+                    when=when,
+                    url=url,
+                ),
+                code="stale_version",
+            )
+        self.instance.version = current["version"] + 1

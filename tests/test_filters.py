@@ -1,0 +1,129 @@
+"""Listing filters as query parameters: year, month, from/to, topic, q."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import override_settings
+
+from entries.models import Entry
+
+from .factories import make_entry, make_topic
+from .text import visible_text
+
+pytestmark = pytest.mark.django_db
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def at(year, month, day, hour=12):
+    return datetime(year, month, day, hour, tzinfo=BRUSSELS)
+
+
+def h1(response):
+    return re.search(r"<h1>(.*?)</h1>", response.text).group(1)
+
+
+@pytest.fixture
+def dated_entries():
+    return {
+        "jan23": make_entry(headline="January 2023", pub_date=at(2023, 1, 10)),
+        "may24": make_entry(headline="May 2024", pub_date=at(2024, 5, 28)),
+        "jun24": make_entry(headline="June 2024", pub_date=at(2024, 6, 1)),
+        "draft24": make_entry(
+            headline="Draft 2024", pub_date=at(2024, 5, 2), status=Entry.Status.DRAFT
+        ),
+    }
+
+
+def test_year_filter_counts_in_the_heading(client, dated_entries):
+    response = client.get("/?year=2024")
+    assert response.status_code == 200
+    assert h1(response) == "2 Entries"
+    text = visible_text(response.text)
+    assert "May 2024" in text and "June 2024" in text
+    assert "January 2023" not in text and "Draft 2024" not in text
+
+
+def test_year_and_month_together(client, dated_entries):
+    response = client.get("/?year=2024&month=5")
+    assert h1(response) == "1 Entry"
+    assert "May 2024" in visible_text(response.text)
+
+
+def test_date_range_is_inclusive_in_the_site_time_zone(client, dated_entries):
+    # 23:30 UTC on 31 May is 1 June in Brussels: it belongs to `from=2024-06-01`.
+    make_entry(
+        headline="Late May in UTC", pub_date=datetime(2024, 5, 31, 23, 30, tzinfo=ZoneInfo("UTC"))
+    )
+    response = client.get("/?from=2024-05-28&to=2024-06-01")
+    text = visible_text(response.text)
+    assert h1(response) == "3 Entries"
+    assert "Late May in UTC" in text
+    response = client.get("/?from=2024-06-01")
+    assert h1(response) == "2 Entries"
+
+
+def test_topic_filter_by_slug(client, dated_entries):
+    topic = make_topic("Energy")
+    dated_entries["jan23"].topics.add(topic)
+    dated_entries["draft24"].topics.add(topic)
+    response = client.get(f"/?topic={topic.slug}")
+    assert h1(response) == "1 Entry"
+    assert "January 2023" in visible_text(response.text)
+
+
+def test_the_form_shows_the_current_values(client, dated_entries):
+    html = client.get("/?year=2024&q=ministers").text
+    form = re.search(r'<form class="filters".*?</form>', html, re.S).group(0)
+    assert 'value="2024"' in form
+    assert 'value="ministers"' in form
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year=abc",
+        "year=99999999999999999999",
+        "year=-5",
+        "month=13",
+        "month=abc",
+        "from=2024-13-45",
+        "to=not-a-date",
+        "from=99999-01-01",
+        "topic=no-such-topic",
+        "q=" + "x" * 10_000,
+        "q=harbour%00",
+        "year=2024%00",
+        "topic=%00",
+    ],
+)
+def test_bad_values_are_a_form_error_never_a_500(client, dated_entries, query):
+    response = client.get(f"/?{query}")
+    assert response.status_code == 400
+    assert "form-errors" in response.text
+    assert 'class="errorlist' in response.text
+    assert h1(response) == "0 Entries"
+
+
+@override_settings(ENTRIES_PER_PAGE=2)
+def test_pagination_links_keep_the_filter(client):
+    for day in range(1, 6):
+        make_entry(pub_date=at(2024, 3, day))
+    make_entry(pub_date=at(2023, 3, 1))
+    response = client.get("/?year=2024&page=2")
+    assert response.status_code == 200
+    nav = re.search(r'<nav class="pagination".*?</nav>', response.text, re.S).group(0)
+    assert 'href="?year=2024&amp;page=1"' in nav
+    assert 'href="?year=2024&amp;page=3"' in nav
+    assert h1(response) == "5 Entries"
+
+
+def test_filters_need_no_javascript(client, dated_entries):
+    html = client.get("/").text
+    form = re.search(r'<form class="filters" method="get" action="/".*?</form>', html, re.S)
+    assert form is not None
+    for name in ("q", "topic", "year", "month", "from", "to"):
+        assert f'name="{name}"' in form.group(0)
+    assert '<button type="submit">' in form.group(0)
