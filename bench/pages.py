@@ -56,8 +56,9 @@ def topic_page():
 
 
 def search_page():
+    # A search page of its own if there is one, else the listing's `?q=` filter.
     url = _first_reverse(["entries:search", "search"])
-    return f"{url}?q=union" if url else "/search/?q=union"
+    return f"{url or '/'}?q=union"
 
 
 PAGES = {
