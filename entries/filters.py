@@ -69,6 +69,14 @@ class EntryFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    def filter_queryset(self, queryset):
+        # The text query last: on PostgreSQL it bounds the matches it ranks (entries.search),
+        # and that bound must count within the other filters, not before them.
+        names = sorted(self.form.cleaned_data, key=lambda name: name == "q")
+        for name in names:
+            queryset = self.filters[name].filter(queryset, self.form.cleaned_data[name])
+        return queryset
+
     def filter_text(self, queryset, name, value):
         return search.search(queryset, value) if value else queryset
 

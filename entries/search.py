@@ -11,6 +11,7 @@ of the same four fields; headline matches first, then newest.
 """
 
 import re
+from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -19,19 +20,34 @@ from django.utils.html import escape, format_html, format_html_join
 
 CONFIG = "english"
 
-INSTALL_SQL = f"""
+# The vector of the entry row `{row}`: the trigger's formula and the bulk fill's (one place).
+VECTOR_SQL = f"""
+    setweight(to_tsvector('{CONFIG}', coalesce({{row}}.headline, '')), 'A') ||
+    setweight(to_tsvector('{CONFIG}', coalesce({{row}}.summary, '')), 'B') ||
+    setweight(to_tsvector('{CONFIG}', coalesce(
+        (SELECT caption FROM entries_image WHERE id = {{row}}.image_id), '')), 'C') ||
+    setweight(to_tsvector('{CONFIG}', coalesce({{row}}.body, '')), 'D')
+"""
+
+# Bulk writers (generate_entries) set this for their transaction only (SET LOCAL) and fill the
+# vectors of their rows in one statement afterwards: see deferred_vectors().
+DEFER_SETTING = "newsroom.defer_search_vector"
+
+FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION entries_entry_search_vector() RETURNS trigger AS $$
 BEGIN
-    NEW.search_vector :=
-        setweight(to_tsvector('{CONFIG}', coalesce(NEW.headline, '')), 'A') ||
-        setweight(to_tsvector('{CONFIG}', coalesce(NEW.summary, '')), 'B') ||
-        setweight(to_tsvector('{CONFIG}', coalesce(
-            (SELECT caption FROM entries_image WHERE id = NEW.image_id), '')), 'C') ||
-        setweight(to_tsvector('{CONFIG}', coalesce(NEW.body, '')), 'D');
+    IF current_setting('{DEFER_SETTING}', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
+    NEW.search_vector := {VECTOR_SQL.format(row="NEW")};
     RETURN NEW;
 END
 $$ LANGUAGE plpgsql;
+"""
 
+INSTALL_SQL = (
+    FUNCTION_SQL
+    + """
 CREATE TRIGGER entries_entry_search_vector
     BEFORE INSERT OR UPDATE OF headline, summary, body, image_id ON entries_entry
     FOR EACH ROW EXECUTE FUNCTION entries_entry_search_vector();
@@ -54,6 +70,7 @@ CREATE INDEX entries_entry_search_vector_gin ON entries_entry USING gin (search_
 
 UPDATE entries_entry SET image_id = image_id;
 """
+)
 
 UNINSTALL_SQL = """
 DROP INDEX IF EXISTS entries_entry_search_vector_gin;
@@ -70,10 +87,96 @@ def install(apps, schema_editor):
         schema_editor.execute(INSTALL_SQL)
 
 
+def install_deferral(apps, schema_editor):
+    """Migration step: the trigger function learns to skip rows of a deferring transaction."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FUNCTION_SQL)
+
+
 def uninstall(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(UNINSTALL_SQL)
 
+
+@contextmanager
+def deferred_vectors():
+    """For bulk inserts that bring their own vectors (or fill them with `fill_vectors`): inside
+    this block, which must be in a transaction, the trigger leaves rows alone.
+
+    A per-row trigger call parsing every text costs more than the rest of a bulk insert; a
+    writer whose rows share texts (generate_entries) parses each text once instead.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("deferred_vectors() needs a transaction (the setting is SET LOCAL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [DEFER_SETTING])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'off', true)", [DEFER_SETTING])
+
+
+class VectorPool:
+    """Vectors of texts many rows share, parsed once (PostgreSQL), for bulk writers whose rows
+    are built from a pool of texts (generate_entries) and who defer the trigger.
+
+    `add(part, weight, texts)` parses a pool of texts (`texts`: {number: text}) into a
+    temporary table; `fill(rows)` then sets each row's vector, in one UPDATE, to its parts'
+    vectors joined with `||` in the trigger's field order: `rows` are (entry id, [(part,
+    number), ...]), the numbers naming texts added before. That is the vector the trigger
+    would store, as long as a body made of several parts joined by blank lines has no part
+    ending in a stop word (positions then carry on from the last word of the part before):
+    true of generated text, checked by a test.
+    """
+
+    TABLE = "entries_vector_pool"
+
+    def __init__(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.TABLE} "
+                "(part text, n bigint, v tsvector NOT NULL, PRIMARY KEY (part, n))"
+            )
+
+    def add(self, part, weight, texts):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self.TABLE} SELECT %s, n, setweight(to_tsvector('{CONFIG}', t), %s) "
+                "FROM unnest(%s::bigint[], %s::text[]) AS u(n, t)",
+                [part, weight, list(texts), list(texts.values())],
+            )
+
+    def fill(self, rows):
+        rows = list(rows)
+        if not rows:
+            return
+        width = len(rows[0][1])
+        arrays = [[entry_id for entry_id, _ in rows]]
+        for i in range(width):
+            arrays.append([parts[i][0] for _, parts in rows])
+            arrays.append([parts[i][1] for _, parts in rows])
+        columns = ", ".join(f"part{i}, n{i}" for i in range(width))
+        joins = " ".join(
+            f"JOIN {self.TABLE} AS p{i} ON p{i}.part = m.part{i} AND p{i}.n = m.n{i}"
+            for i in range(width)
+        )
+        vector = " || ".join(f"p{i}.v" for i in range(width))
+        unnest = ", ".join(["%s::bigint[]"] + ["%s::text[]", "%s::bigint[]"] * width)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE entries_entry AS e SET search_vector = {vector} "
+                f"FROM unnest({unnest}) AS m(id, {columns}) {joins} WHERE e.id = m.id",
+                arrays,
+            )
+
+
+# How many of the newest matches a PostgreSQL search ranks (and lists) at most.
+RANKED = 500
 
 WORD = re.compile(r"\w+")
 
@@ -87,8 +190,19 @@ def search(queryset, query):
     """`queryset` narrowed to entries matching `query`, best match first."""
     if connection.vendor == "postgresql":
         search_query = SearchQuery(query, config=CONFIG, search_type="websearch")
-        return (
+        # Ranking reads and scores every match's vector before the first page can be cut: for
+        # a word in half the archive that is 50,000 vectors. So only the newest RANKED matches
+        # are candidates (found through the listing's date index, or the GIN index when the
+        # word is rare), and those are ranked. Queries matching fewer are ranked in full; for
+        # more, older matches are reached by narrowing (year, topic, more words): the filters
+        # apply before this bound (EntryFilter.filter_queryset). See docs/performance.md.
+        candidates = (
             queryset.filter(search_vector=search_query)
+            .order_by("-pub_date", "-pk")
+            .values("pk")[:RANKED]
+        )
+        return (
+            queryset.filter(pk__in=candidates)
             .annotate(rank=SearchRank(F("search_vector"), search_query))
             .order_by("-rank", "-pub_date", "-pk")
         )

@@ -181,6 +181,31 @@ def test_changelist_filters_by_topic_and_year(editor_client):
     assert list(response.context["cl"].result_list) == [old]
 
 
+def test_years_are_found_by_probes_and_match_what_datetimes_gives(settings):
+    settings.TIME_ZONE = "Europe/Stockholm"
+    # 23:30 UTC on 31 December is already the next year in Stockholm.
+    for when in ("2019-06-01T12:00Z", "2021-12-31T23:30Z", "2024-01-01T00:00Z"):
+        make_entry(pub_date=timezone.datetime.fromisoformat(when))
+    with timezone.override("Europe/Stockholm"):
+        expected = list(Entry.objects.datetimes("pub_date", "year"))
+        assert [day.year for day in expected] == [2019, 2022, 2024]
+        assert Entry.objects.years() == expected
+        assert Entry.objects.years(order="DESC") == expected[::-1]
+        assert Entry.objects.filter(pub_date__year=2019).years() == expected[:1]
+    assert Entry.objects.none().years() == []
+
+
+def test_changelist_date_bar_and_year_filter_do_not_scan_the_table(editor_client):
+    for year in (2019, 2021):
+        make_entry(pub_date=timezone.now().replace(year=year, month=6))
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(ENTRIES)
+    assert not [q for q in queries if "DISTINCT" in q["sql"]]  # no truncate-and-dedupe scan
+    text = response.text
+    assert "pub_date__year=2019" in text and "pub_date__year=2021" in text  # the date bar
+    assert "?year=2019" in text and "?year=2021" in text  # the year filter
+
+
 @pytest.mark.parametrize(
     "query",
     [

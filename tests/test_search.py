@@ -1,18 +1,20 @@
 """The text query `q`: full-text search on PostgreSQL, a word match on SQLite."""
 
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from entries import search
 from entries.models import Entry, Image
 
-from .factories import make_entry, make_image
+from .factories import make_entry, make_image, make_topic
 from .text import visible_text
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +171,50 @@ def test_postgres_vector_is_filled_by_loaddata(tmp_path):
     )
     call_command("loaddata", fixture, verbosity=0)
     assert list(search.search(Entry.objects.all(), "lighthouse")) == [Entry.objects.get(pk=9001)]
+
+
+@postgres_only
+def test_postgres_generated_entries_get_the_vectors_the_trigger_would_store(client):
+    # generate_entries skips the per-row trigger and joins vectors parsed once per pooled text.
+    call_command("generate_entries", "40", stdout=io.StringIO())
+    stored = dict(Entry.objects.values_list("pk", "search_vector"))
+    assert len(stored) == 40 and None not in stored.values()
+    Entry.objects.update(image_id=F("image_id"))  # the trigger computes them afresh
+    assert dict(Entry.objects.values_list("pk", "search_vector")) == stored
+    word = Entry.objects.first().headline.split()[0].lower()
+    assert found(client, word)
+
+
+@postgres_only
+def test_postgres_deferral_is_limited_to_its_transaction():
+    with transaction.atomic():
+        with search.deferred_vectors():
+            skipped = make_entry(headline="Deferred lighthouse")
+        counted = make_entry(headline="Counted lighthouse")
+    later = make_entry(headline="Later lighthouse")
+    for entry in (skipped, counted, later):
+        entry.refresh_from_db()
+    assert skipped.search_vector is None
+    assert "lighthous" in counted.search_vector and "lighthous" in later.search_vector
+
+
+@postgres_only
+def test_postgres_ranks_only_the_newest_matches_of_a_very_common_word(client, monkeypatch):
+    monkeypatch.setattr(search, "RANKED", 3)
+    now = timezone.now()
+    old_topic = make_topic("Ports")
+    old = make_entry(headline="Harbour harbour", pub_date=now - timedelta(days=9))
+    old.topics.add(old_topic)
+    make_entry(headline="Day 0", body="The harbour.", pub_date=now)
+    make_entry(headline="Day 1 harbour", pub_date=now - timedelta(days=1))
+    make_entry(headline="Day 2", body="The harbour.", pub_date=now - timedelta(days=2))
+    make_entry(headline="Day 3", body="The harbour.", pub_date=now - timedelta(days=3))
+    # The newest three matches, best first (a headline match outranks the newer body match);
+    # the older, better match is beyond the bound.
+    assert found(client, "harbour") == ["Day 1 harbour", "Day 0", "Day 2"]
+    # Filters narrow first, so the bound counts within them and older matches are reachable.
+    response = client.get("/", {"q": "harbour", "topic": old_topic.slug})
+    assert [entry.headline for entry in response.context["entry_list"]] == ["Harbour harbour"]
+    # Below the bound every match is ranked.
+    monkeypatch.setattr(search, "RANKED", 10)
+    assert found(client, "harbour")[0] == "Harbour harbour"
