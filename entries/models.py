@@ -5,8 +5,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Case, Count, Max, Q, Value, When
+from django.db import connections, models
+from django.db.models import Case, Count, Max, Min, Q, Value, When
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
@@ -221,20 +221,32 @@ class EntryQuerySet(ContentQuerySet):
 
     def years(self, order="ASC"):
         """The years with entries, as `datetimes("pub_date", "year")` gives them (1 January,
-        midnight, current time zone), found by one index probe per year, newest first.
+        midnight, current time zone), without reading every row.
 
         `datetimes()` truncates and de-duplicates every row's date: a scan of the table (about
-        170 ms with 100,000 entries). Each probe is `MAX(pub_date)` below the last year found.
+        170 ms with 100,000 entries). Here: the first and last dates (two index reads), then one
+        index probe per year in between, sent as one UNION ALL query where the database allows
+        a LIMIT inside one (PostgreSQL), else one small query per year.
         """
         zone = timezone.get_current_timezone()
         rows = self.order_by()
-        found = []
-        newest = rows.aggregate(newest=Max("pub_date"))["newest"]
-        while newest is not None:
-            start = datetime(timezone.localtime(newest, zone).year, 1, 1, tzinfo=zone)
-            found.append(start)
-            newest = rows.filter(pub_date__lt=start).aggregate(newest=Max("pub_date"))["newest"]
-        return found if order == "DESC" else found[::-1]
+        span = rows.aggregate(first=Min("pub_date"), last=Max("pub_date"))
+        if span["first"] is None:
+            return []
+        first, last = (timezone.localtime(span[end], zone).year for end in ("first", "last"))
+        probes = []
+        for year in range(first, last + 1):
+            probe = rows.filter(pub_date__gte=datetime(year, 1, 1, tzinfo=zone))
+            if year < last:
+                probe = probe.filter(pub_date__lt=datetime(year + 1, 1, 1, tzinfo=zone))
+            probes.append(probe.values_list("pub_date", flat=True)[:1])
+        if connections[self.db].features.supports_slicing_ordering_in_compound:
+            dates = probes[0].union(*probes[1:], all=True).order_by() if probes[1:] else probes[0]
+        else:
+            dates = [day for probe in probes for day in probe]
+        found = sorted({timezone.localtime(day, zone).year for day in dates})
+        starts = [datetime(year, 1, 1, tzinfo=zone) for year in found]
+        return starts[::-1] if order == "DESC" else starts
 
     def related_to(self, entry):
         """Entries sharing a topic with `entry`, newest first, without `entry` itself."""
