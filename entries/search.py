@@ -121,16 +121,15 @@ def deferred_vectors():
 
 
 class VectorPool:
-    """Vectors of texts many rows share, parsed once (PostgreSQL), for bulk writers whose rows
-    are built from a pool of texts (generate_entries) and who defer the trigger.
+    """Texts many rows share, each parsed into its weighted vector once (PostgreSQL), for bulk
+    writers whose rows are built from a pool of texts (generate_entries) and who defer the
+    trigger: a temporary table of (part, n, text t, vector v).
 
-    `add(part, weight, texts)` parses a pool of texts (`texts`: {number: text}) into a
-    temporary table; `fill(rows)` then sets each row's vector, in one UPDATE, to its parts'
-    vectors joined with `||` in the trigger's field order: `rows` are (entry id, [(part,
-    number), ...]), the numbers naming texts added before. That is the vector the trigger
-    would store, as long as a body made of several parts joined by blank lines has no part
-    ending in a stop word (positions then carry on from the last word of the part before):
-    true of generated text, checked by a test.
+    A row's vector is then its parts' vectors joined with `||` in the trigger's field order
+    (headline A, summary B, caption C, body D): the vector the trigger would store, as long
+    as a body made of several texts joined by blank lines has none ending in a stop word
+    (positions carry on from the last word of the text before): true of generated text,
+    checked by a test.
     """
 
     TABLE = "entries_vector_pool"
@@ -140,38 +139,17 @@ class VectorPool:
             cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {self.TABLE} "
-                "(part text, n bigint, v tsvector NOT NULL, PRIMARY KEY (part, n))"
+                "(part text, n bigint, t text, v tsvector NOT NULL, PRIMARY KEY (part, n))"
             )
 
     def add(self, part, weight, texts):
+        """Parses `texts` ({number: text}) as `part` with `weight`, in one statement."""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {self.TABLE} SELECT %s, n, setweight(to_tsvector('{CONFIG}', t), %s) "
+                f"INSERT INTO {self.TABLE} "
+                f"SELECT %s, n, t, setweight(to_tsvector('{CONFIG}', t), %s) "
                 "FROM unnest(%s::bigint[], %s::text[]) AS u(n, t)",
                 [part, weight, list(texts), list(texts.values())],
-            )
-
-    def fill(self, rows):
-        rows = list(rows)
-        if not rows:
-            return
-        width = len(rows[0][1])
-        arrays = [[entry_id for entry_id, _ in rows]]
-        for i in range(width):
-            arrays.append([parts[i][0] for _, parts in rows])
-            arrays.append([parts[i][1] for _, parts in rows])
-        columns = ", ".join(f"part{i}, n{i}" for i in range(width))
-        joins = " ".join(
-            f"JOIN {self.TABLE} AS p{i} ON p{i}.part = m.part{i} AND p{i}.n = m.n{i}"
-            for i in range(width)
-        )
-        vector = " || ".join(f"p{i}.v" for i in range(width))
-        unnest = ", ".join(["%s::bigint[]"] + ["%s::text[]", "%s::bigint[]"] * width)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE entries_entry AS e SET search_vector = {vector} "
-                f"FROM unnest({unnest}) AS m(id, {columns}) {joins} WHERE e.id = m.id",
-                arrays,
             )
 
 
