@@ -181,13 +181,16 @@ def filter_fields(form):
     reused. Never stale: the topics are read (one query, as before) to make the key."""
     if form.errors:
         return _render_filter_fields(form)
-    key = [type(form), form.prefix, form.auto_id]
+    # django-filter makes a new form class per request: the key names what the HTML shows.
+    key = [type(form).__qualname__, form.prefix, form.auto_id, form.label_suffix]
     for name, field in form.fields.items():
+        widget = field.widget
+        key.append((name, type(field), type(widget), field.label, repr(widget.attrs)))
         if isinstance(field, forms.ChoiceField):
             # Read once (the form is validated already), as plain pairs: the key and the
             # widget use the same list.
             choices = [(str(value), str(label)) for value, label in field.choices]
-            field.widget.choices = choices
+            widget.choices = choices
             key.append(tuple(choices))
         key.append((name, repr(form[name].value())))
     key = tuple(key)
