@@ -105,7 +105,8 @@ def test_sitemap_lists_published_entries_and_topics_with_lastmod(client, content
     assert all(lastmod is not None and lastmod.text for lastmod in urls.values())
     entry = content["plain"]
     assert urls[f"{base}{entry.get_absolute_url()}"].text.startswith(
-        max(entry.updated, entry.pub_date).date().isoformat()
+        # Sitemap dates are written in the site's time zone, like every date on the site.
+        timezone.localtime(max(entry.updated, entry.pub_date)).date().isoformat()
     )
 
 
