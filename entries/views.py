@@ -36,7 +36,14 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
 
     def get_listing_queryset(self):
         # The renditions of the page's images come in one query, for the <picture> markup.
-        return super().get_queryset().prefetch_related("image__renditions")
+        # Cards show no body, and the search vector (PostgreSQL) is only searched, not shown:
+        # neither is read nor turned into Python for every row of the page.
+        return (
+            super()
+            .get_queryset()
+            .defer("body", "search_vector")
+            .prefetch_related("image__renditions")
+        )
 
     def get_filterset(self, queryset):
         return self.filterset_class(self.request.GET, queryset=queryset, request=self.request)

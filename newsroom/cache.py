@@ -16,6 +16,7 @@ with its ETag, Last-Modified and Cache-Control, so a replay carries exactly the 
 Faults: any cache error is logged and the request goes the full, uncached way.
 """
 
+import contextvars
 import hashlib
 import logging
 import secrets
@@ -80,15 +81,27 @@ def _now():
     return timezone.now()
 
 
+# The version one request works with, read at its first use (PageCacheMiddleware gives each
+# request a fresh holder): the count, the page and the key it is stored under then agree, and
+# the cache (or, with no cache at all, the database) is asked once per request, not per use.
+# A bump empties the holder, so a request that changes content sees the new version.
+_request_version = contextvars.ContextVar("newsroom_request_version", default=None)
+
+
 def current_version():
     """The content version, made (one database query) when missing or past its schedule.
 
     Raises whatever the cache or the database raise; callers decide how to degrade.
     """
+    holder = _request_version.get()
+    if holder:
+        return holder["version"]
     version = _parse(cache.get(VERSION_KEY))
     if version is None or version.expired:
         version = Version(secrets.token_hex(8), time.time(), _next_scheduled_time())
         cache.set(VERSION_KEY, f"{version.token}|{version.created}|{version.next_change}", None)
+    if holder is not None:
+        holder["version"] = version
     return version
 
 
@@ -103,6 +116,9 @@ def bump_content_version(**kwargs):
 
 
 def _drop_version():
+    holder = _request_version.get()
+    if holder:
+        holder.clear()
     try:
         cache.delete(VERSION_KEY)
     except Exception:
@@ -218,6 +234,13 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        holder = _request_version.set({})
+        try:
+            return self._respond(request)
+        finally:
+            _request_version.reset(holder)
+
+    def _respond(self, request):
         stored = cached_page(request.META)
         if stored is not None:
             return get_conditional_response(

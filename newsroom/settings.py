@@ -145,7 +145,10 @@ AXES_CLIENT_IP_CALLABLE = "newsroom.client_ip.client_ip"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Brussels")
-USE_I18N = True
+# The site and its admin are English only. Without the translation machinery every lazy
+# string and month name is plain English at once: about 4 % fewer Python calls per uncached
+# listing, same HTML (docs/performance.md). Turn it on again with a second language.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -81,6 +81,29 @@ def test_the_form_shows_the_current_values(client, dated_entries):
     assert 'value="ministers"' in form
 
 
+def filter_form(response):
+    return re.search(r'<form class="filters".*?</form>', response.text, re.S).group(0)
+
+
+def test_the_form_follows_new_topics_and_values(client, dated_entries):
+    # The rendered fields are reused between requests (entries_tags.filter_fields): a new
+    # topic, a renamed one and other values must still show at once.
+    before = filter_form(client.get("/"))
+    topic = make_topic("Fisheries")
+    form = filter_form(client.get("/"))
+    assert form != before
+    assert f'<option value="{topic.slug}">{topic.name}</option>' in form
+    topic.name = "Fisheries & <Oceans>"
+    topic.save()
+    assert "Fisheries &amp; &lt;Oceans&gt;</option>" in filter_form(client.get("/"))
+    assert f'<option value="{topic.slug}" selected>' in filter_form(
+        client.get(f"/?topic={topic.slug}")
+    )
+    assert 'value="harbour"' in filter_form(client.get("/?q=harbour"))
+    assert 'value="quay"' in filter_form(client.get("/?q=quay"))
+    assert "value=" not in filter_form(client.get("/")).split('id="id_q"')[0].rsplit("<", 1)[1]
+
+
 @pytest.mark.parametrize(
     "query",
     [

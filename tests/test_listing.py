@@ -152,6 +152,23 @@ def test_listing_runs_a_fixed_number_of_queries(client, django_assert_num_querie
     assert len(response.context["entry_list"]) == per_page
 
 
+def test_with_no_cache_at_all_the_version_is_read_once_per_request(
+    client, django_assert_num_queries
+):
+    for _ in range(12):
+        make_entry(image=make_image())
+    no_cache = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    with override_settings(CACHES=no_cache, PAGE_CACHE=False):
+        # Nothing is kept between requests: the version (next scheduled entry) once, though
+        # the count and the Last-Modified header both use it, then the COUNT, the page, the
+        # renditions and the topic choices.
+        for _ in range(2):
+            with django_assert_num_queries(5):
+                response = client.get("/")
+            assert response.status_code == 200
+            assert response.has_header("Last-Modified")
+
+
 def test_listing_html_css_and_js_weigh_under_60_kb_compressed(client):
     for n in range(settings.ENTRIES_PER_PAGE + 1):
         make_entry(image=make_image(f"w{n}.jpg"), summary="A summary of a few words. " * 12)
