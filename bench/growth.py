@@ -1,6 +1,7 @@
 """`make bench-growth`: how each page's server-side time grows with the archive.
 
-Builds a scratch PostgreSQL database (BENCH_POSTGRES_URL, database newsroom_production_growth)
+Builds a scratch PostgreSQL database (BENCH_POSTGRES_URL, database BENCH_GROWTH_DATABASE,
+default newsroom_production_growth; dropped afterwards)
 with the demo content, measures every page in-process with the page cache off
 (bench/inprocess.py, including the admin changelist), then grows it with `generate_entries` to
 each next size and measures again. Writes bench/results/growth.json and the table in
@@ -23,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.run import DOC, POSTGRES_URL, RESULTS  # noqa: E402
 
-DATABASE = "newsroom_production_growth"
+DATABASE = os.environ.get("BENCH_GROWTH_DATABASE", "newsroom_production_growth")
 
 
 def scratch(create):
