@@ -1,7 +1,8 @@
 """Two gunicorn instances sharing PostgreSQL and Redis never serve each other's stale pages.
 
-TEST_POSTGRES_URL names a scratch database this test drops and re-creates; TEST_REDIS_URL the
-Redis database (keys get a per-run prefix; nothing is flushed).
+TEST_POSTGRES_URL names the scratch database (a per-run suffix is added, so two suites running
+at once never drop each other's); TEST_REDIS_URL the Redis database (keys get a per-run prefix;
+nothing is flushed).
 """
 
 import os
@@ -21,6 +22,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 def shared_services(tmp_path, collected_static):
     psycopg = pytest.importorskip("psycopg")
     server_url, name = POSTGRES_URL.rsplit("/", 1)
+    name = f"{name}_{secrets.token_hex(4)}"
+    database_url = f"{server_url}/{name}"
     try:
         admin = psycopg.connect(f"{server_url}/postgres", autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
@@ -32,7 +35,7 @@ def shared_services(tmp_path, collected_static):
     env = production_env(
         tmp_path,
         collected_static,
-        DATABASE_URL=POSTGRES_URL,
+        DATABASE_URL=database_url,
         CACHE_URL=f"{REDIS_URL}?key_prefix={prefix}",
         PAGE_CACHE="true",
     )
