@@ -159,6 +159,11 @@ RANKED = 500
 WORD = re.compile(r"\w+")
 
 
+def result_cap():
+    """How many matches a search lists at most on this database (None: no bound)."""
+    return RANKED if connection.vendor == "postgresql" else None
+
+
 def words(query):
     """The query's words, lower-cased, without repeats: what matches and what is highlighted."""
     return list(dict.fromkeys(w.lower() for w in WORD.findall(query)))

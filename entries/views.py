@@ -57,6 +57,7 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         context["page_range"] = page.paginator.get_elided_page_range(page.number)
         context["filter"] = self.filterset
         context["highlight"] = search.highlight_pattern(self.filterset.query)
+        context["search_cap"] = search.result_cap()
         return context
 
     def render_to_response(self, context, **response_kwargs):

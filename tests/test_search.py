@@ -212,9 +212,12 @@ def test_postgres_ranks_only_the_newest_matches_of_a_very_common_word(client, mo
     # The newest three matches, best first (a headline match outranks the newer body match);
     # the older, better match is beyond the bound.
     assert found(client, "harbour") == ["Day 1 harbour", "Day 0", "Day 2"]
+    # The reader is told the list is cut, and how to reach the rest.
+    assert "Only the 3 newest matches are listed" in client.get("/", {"q": "harbour"}).text
     # Filters narrow first, so the bound counts within them and older matches are reachable.
     response = client.get("/", {"q": "harbour", "topic": old_topic.slug})
     assert [entry.headline for entry in response.context["entry_list"]] == ["Harbour harbour"]
     # Below the bound every match is ranked.
     monkeypatch.setattr(search, "RANKED", 10)
     assert found(client, "harbour")[0] == "Harbour harbour"
+    assert "newest matches are listed" not in client.get("/", {"q": "harbour"}).text
