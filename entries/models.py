@@ -1,10 +1,12 @@
 import mimetypes
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import connections, models
 from django.db.models import Case, Count, Max, Min, Q, Value, When
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -21,6 +23,20 @@ def _entry_url_parts(script_prefix, urlconf, root_urlconf):
         "entries:entry_detail", urlconf=urlconf, kwargs={"slug": marker}
     ).partition(marker)
     return before, after
+
+
+@lru_cache(maxsize=4096)
+def _local_file_url(storage, name):
+    return storage.url(name)
+
+
+def stored_file_url(storage, name):
+    """`storage.url(name)`, remembered for files on the local file system: their URL depends only
+    on the name and MEDIA_URL, and a listing page builds some 70 of them (urljoin per call).
+    Other storages may sign or expire URLs, so they are asked every time."""
+    if isinstance(storage, FileSystemStorage):
+        return _local_file_url(storage, name)
+    return storage.url(name)
 
 
 class ContentQuerySet(models.QuerySet):
@@ -149,11 +165,42 @@ class Image(models.Model):
         return mimetypes.guess_type(self.file_name)[0] or "application/octet-stream"
 
     def renditions_by_format(self):
-        """Renditions grouped by format, narrowest first; uses prefetched rows when present."""
-        grouped = {}
-        for rendition in sorted(self.renditions.all(), key=lambda r: r.width):
-            grouped.setdefault(rendition.format, []).append(rendition)
-        return grouped
+        """`{"jpeg": [RenditionSource, ...], "webp": [...]}`, narrowest first. Read once per
+        instance: attached to a whole page of images by `Rendition.objects.attach_to`, or
+        read here (one query) for a single image."""
+        if not hasattr(self, "_renditions_by_format"):
+            Rendition.objects.attach_to([self])
+        return self._renditions_by_format
+
+
+class RenditionSource(NamedTuple):
+    """One rendition as `<picture>` markup and metadata need it: no model instance."""
+
+    format: str
+    width: int
+    height: int
+    url: str
+
+
+class RenditionQuerySet(models.QuerySet):
+    def attach_to(self, images):
+        """Give each image its renditions (see `Image.renditions_by_format`) with one query for
+        all of them. Plain rows rather than models: a listing page shows some sixty renditions,
+        and `prefetch_related` would build a model for each and a queryset for each image."""
+        images = {image.pk: image for image in images if image is not None}
+        grouped = {pk: {} for pk in images}
+        if images:
+            storage = self.model._meta.get_field("file").storage
+            rows = (
+                self.filter(image_id__in=images)
+                .order_by("image_id", "format", "width")
+                .values_list("image_id", "format", "width", "height", "file")
+            )
+            for image_id, format, width, height, name in rows:
+                source = RenditionSource(format, width, height, stored_file_url(storage, name))
+                grouped[image_id].setdefault(format, []).append(source)
+        for pk, image in images.items():
+            image._renditions_by_format = grouped[pk]
 
 
 class Rendition(models.Model):
@@ -171,6 +218,8 @@ class Rendition(models.Model):
     source = models.CharField(
         max_length=255, help_text="The image file this was made from; a new file means new ones."
     )
+
+    objects = RenditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["image", "format", "width"]

@@ -27,7 +27,7 @@ def make_image(name="photo.jpg", width=64, height=48, **overrides):
 
 def make_topic(name="Topic", **overrides):
     n = next(_sequence)
-    return Topic.objects.create(name=f"{name} {n}", slug=f"topic-{n}", **overrides)
+    return Topic.objects.create(**{"name": f"{name} {n}", "slug": f"topic-{n}", **overrides})
 
 
 def make_entry(**overrides):

@@ -2,16 +2,18 @@ import gzip
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
 from entries.models import Entry
 
-from .factories import make_entry, make_image
+from .factories import make_entry, make_image, make_topic
 from .text import visible_text
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +169,20 @@ def test_with_no_cache_at_all_the_version_is_read_once_per_request(
                 response = client.get("/")
             assert response.status_code == 200
             assert response.has_header("Last-Modified")
+
+
+def test_listing_opens_no_server_side_cursor(client):
+    """`QuerySet.iterator()` (Django's choice fields use it) is a server-side cursor on
+    PostgreSQL: three round trips (DECLARE, FETCH, CLOSE) where one plain query does."""
+    topic = make_topic("Trade", slug="trade")
+    make_entry(image=make_image()).topics.add(topic)
+    with patch.object(
+        connection, "chunked_cursor", side_effect=AssertionError("server-side cursor")
+    ) as chunked:
+        response = client.get("/?topic=trade")
+    assert response.status_code == 200
+    assert 'value="trade" selected' in response.text
+    assert chunked.call_count == 0
 
 
 def test_listing_html_css_and_js_weigh_under_60_kb_compressed(client):

@@ -1,8 +1,6 @@
 import json
-from functools import lru_cache
 
 from django import forms, template
-from django.core.files.storage import FileSystemStorage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.dates import MONTHS_3
 from django.utils.html import format_html, format_html_join
@@ -11,6 +9,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
 from entries import search
+from entries.models import stored_file_url
 
 register = template.Library()
 
@@ -54,22 +53,8 @@ def highlight(text, pattern):
     return search.highlight(text, pattern)
 
 
-@lru_cache(maxsize=4096)
-def _local_file_url(storage, name):
-    return storage.url(name)
-
-
-def file_url(file):
-    """`file.url`, remembered for files on the local file system: their URL depends only on the
-    name and MEDIA_URL, and a listing page builds some 70 of them (urljoin per call). Other
-    storages may sign or expire URLs, so they are asked every time."""
-    if isinstance(file.storage, FileSystemStorage):
-        return _local_file_url(file.storage, file.name)
-    return file.url
-
-
 def _srcset(renditions):
-    return ", ".join(f"{file_url(r.file)} {r.width}w" for r in renditions)
+    return ", ".join(f"{r.url} {r.width}w" for r in renditions)
 
 
 def card_date(value):
@@ -123,7 +108,7 @@ def picture(image, lazy=False):
     if not jpeg:
         return format_html(
             '<img src="{}" alt="{}" width="{}" height="{}"{} decoding="async">',
-            file_url(image.file),
+            stored_file_url(image.file.storage, image.file.name),
             image.alt_text,
             image.width,
             image.height,
@@ -140,7 +125,7 @@ def picture(image, lazy=False):
         '<picture>{}<img src="{}" srcset="{}" sizes="{}" alt="{}" width="{}" height="{}"{} '
         'decoding="async"></picture>',
         source,
-        file_url(fallback.file),
+        fallback.url,
         _srcset(jpeg),
         sizes,
         image.alt_text,
@@ -233,6 +218,6 @@ def news_article(context, entry):
     }
     if entry.image:
         data["image"] = [
-            absolute(r.file.url) for r in entry.image.renditions_by_format().get("jpeg", [])
+            absolute(r.url) for r in entry.image.renditions_by_format().get("jpeg", [])
         ] or [absolute(entry.image.file.url)]
     return json_ld(data)
