@@ -89,6 +89,18 @@ class EntryFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    # Form classes by the filters they hold, made once per process: django-filter would build
+    # a new class (and a new field per filter) on every request. Each form still copies the
+    # fields it is made with, so nothing is shared between requests.
+    _form_classes = {}
+
+    def get_form_class(self):
+        key = (type(self), tuple(self.filters))
+        form_class = self._form_classes.get(key)
+        if form_class is None:
+            form_class = self._form_classes[key] = super().get_form_class()
+        return form_class
+
     def filter_queryset(self, queryset):
         # The text query last: on PostgreSQL it bounds the matches it ranks (entries.search),
         # and that bound must count within the other filters, not before them.
