@@ -160,6 +160,8 @@ def bench_database(name, env, work, args, log):
     print(f"\n== {name}: preparing the database and demo content", flush=True)
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo")
+    # As `make run` does: pages show <picture> with the responsive renditions, as in production.
+    manage(env, "make_renditions")
     inprocess_json = work / f"inprocess-{name}.json"
     run(
         [

@@ -114,6 +114,11 @@ class Image(models.Model):
     file_size = models.PositiveIntegerField(
         editable=False, default=0, help_text="Size of the stored file, in bytes."
     )
+    # The renditions of the current file as `<picture>` needs them, copied from the Rendition
+    # rows by `refresh_rendition_sources` whenever those change: pages read them with the
+    # image's row instead of querying renditions. {"source": file name, "renditions":
+    # [[format, width, height, file name], ...]}, or {} before any are made.
+    rendition_sources = models.JSONField(default=dict, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -165,12 +170,33 @@ class Image(models.Model):
         return mimetypes.guess_type(self.file_name)[0] or "application/octet-stream"
 
     def renditions_by_format(self):
-        """`{"jpeg": [RenditionSource, ...], "webp": [...]}`, narrowest first. Read once per
-        instance: attached to a whole page of images by `Rendition.objects.attach_to`, or
-        read here (one query) for a single image."""
-        if not hasattr(self, "_renditions_by_format"):
-            Rendition.objects.attach_to([self])
-        return self._renditions_by_format
+        """`{"jpeg": [RenditionSource, ...], "webp": [...]}`, narrowest first, from the list
+        kept on the row: no query. Empty while the renditions of the current file are still
+        to be made (the original is shown until then)."""
+        sources = self.rendition_sources
+        if not sources or sources.get("source") != self.file.name:
+            return {}
+        storage = Rendition._meta.get_field("file").storage
+        grouped = {}
+        for format, width, height, name in sources["renditions"]:
+            url = stored_file_url(storage, name)
+            grouped.setdefault(format, []).append(RenditionSource(format, width, height, url))
+        return grouped
+
+    def refresh_rendition_sources(self):
+        """Copy the rendition rows of the current file into `rendition_sources`; writes (and
+        so drops the content version) only when they differ."""
+        rows = (
+            self.renditions.filter(source=self.file.name)
+            .order_by("format", "width")
+            .values_list("format", "width", "height", "file")
+        )
+        sources = {"source": self.file.name, "renditions": [list(row) for row in rows]}
+        if not sources["renditions"]:
+            sources = {}
+        if sources != self.rendition_sources:
+            Image.objects.filter(pk=self.pk).update(rendition_sources=sources)
+            self.rendition_sources = sources
 
 
 class RenditionSource(NamedTuple):
@@ -180,27 +206,6 @@ class RenditionSource(NamedTuple):
     width: int
     height: int
     url: str
-
-
-class RenditionQuerySet(models.QuerySet):
-    def attach_to(self, images):
-        """Give each image its renditions (see `Image.renditions_by_format`) with one query for
-        all of them. Plain rows rather than models: a listing page shows some sixty renditions,
-        and `prefetch_related` would build a model for each and a queryset for each image."""
-        images = {image.pk: image for image in images if image is not None}
-        grouped = {pk: {} for pk in images}
-        if images:
-            storage = self.model._meta.get_field("file").storage
-            rows = (
-                self.filter(image_id__in=images)
-                .order_by("image_id", "format", "width")
-                .values_list("image_id", "format", "width", "height", "file")
-            )
-            for image_id, format, width, height, name in rows:
-                source = RenditionSource(format, width, height, stored_file_url(storage, name))
-                grouped[image_id].setdefault(format, []).append(source)
-        for pk, image in images.items():
-            image._renditions_by_format = grouped[pk]
 
 
 class Rendition(models.Model):
@@ -218,8 +223,6 @@ class Rendition(models.Model):
     source = models.CharField(
         max_length=255, help_text="The image file this was made from; a new file means new ones."
     )
-
-    objects = RenditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["image", "format", "width"]

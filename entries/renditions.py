@@ -6,7 +6,8 @@ They are made after the image's row is committed (`transaction.on_commit`) and a
 when its file changes; `manage.py make_renditions` makes any that are missing (`load_demo`
 leaves them to it: ~0.2 s a photo is too slow for 181 photos; pages show the original until
 then).
-Pages read the rendition rows (one prefetch query) and never open or stat a file.
+Pages read the list of renditions kept on the image's row (`Image.rendition_sources`,
+refreshed here whenever the rows change) and never open or stat a file.
 """
 
 import io
@@ -52,7 +53,7 @@ def make_renditions(image):
         return 0
     stale = image.renditions.exclude(source=image.file.name)
     for rendition in stale:
-        rendition.delete()
+        rendition.delete()  # refreshes the image's list (see `rendition_deleted`)
     existing = set(image.renditions.values_list("format", "width"))
     wanted = [
         (fmt, width)
@@ -61,14 +62,17 @@ def make_renditions(image):
         if (fmt, width) not in existing
     ]
     if not wanted:
+        image.refresh_rendition_sources()  # rows made before the list existed
         return 0
     with image.file.open("rb") as handle:
         original = PILImage.open(handle)
         # JPEG decoders can scale down while decoding: much faster for small widths.
         original.draft("RGB", (max(w for _, w in wanted), image.height))
         picture = _stripped(original)
-    with transaction.atomic():  # one commit for the image's rows, not one per rendition
-        return _write_renditions(image, picture, wanted)
+    with transaction.atomic():  # one commit for the image's rows and its list
+        made = _write_renditions(image, picture, wanted)
+        image.refresh_rendition_sources()
+    return made
 
 
 def _write_renditions(image, picture, wanted):
@@ -127,7 +131,11 @@ def image_saved(sender, instance, raw=False, **kwargs):
 
 
 @receiver(post_delete, sender=Rendition, dispatch_uid="entries_rendition_file")
-def rendition_deleted(sender, instance, **kwargs):
+def rendition_deleted(sender, instance, origin=None, **kwargs):
     if instance.file:
         name, storage = instance.file.name, instance.file.storage
         transaction.on_commit(lambda: storage.delete(name))
+    if not isinstance(origin, Image):  # not its image's own deletion: the image stays
+        image = Image.objects.filter(pk=instance.image_id).first()
+        if image is not None:
+            image.refresh_rendition_sources()

@@ -7,7 +7,7 @@ from django.views.generic import DetailView, ListView
 
 from . import search
 from .filters import EntryFilter
-from .models import Entry, Rendition, Topic
+from .models import Entry, Topic
 from .pagination import VersionedPaginationMixin
 
 RELATED_ENTRIES = 3
@@ -38,13 +38,6 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         # Cards show no body, and the search vector (PostgreSQL) is only searched, not shown:
         # neither is read nor turned into Python for every row of the page.
         return super().get_queryset().defer("body", "search_vector")
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator, page, entries, is_paginated = super().paginate_queryset(queryset, page_size)
-        # The renditions of the page's images in one query, for the <picture> markup.
-        page.object_list = entries = list(entries)
-        Rendition.objects.attach_to(entry.image for entry in entries)
-        return paginator, page, entries, is_paginated
 
     def get_filterset(self, queryset):
         return self.filterset_class(self.request.GET, queryset=queryset, request=self.request)

@@ -144,12 +144,12 @@ def test_listing_runs_a_fixed_number_of_queries(client, django_assert_num_querie
         make_entry(image=make_image())
     with override_settings(ENTRIES_PER_PAGE=per_page, PAGE_CACHE=False):
         # After a change: the content version (next scheduled entry), the COUNT kept for that
-        # version, one SELECT for the page with its images, one for those images' renditions,
-        # one for the topic choices of the filter form.
-        with django_assert_num_queries(5):
+        # version, one SELECT for the page with its images (and their renditions' list), one
+        # for the topic choices of the filter form.
+        with django_assert_num_queries(4):
             response = client.get("/")
         # Then, until the content changes, the same without the version and the COUNT.
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(2):
             response = client.get("/")
     assert len(response.context["entry_list"]) == per_page
 
@@ -162,10 +162,10 @@ def test_with_no_cache_at_all_the_version_is_read_once_per_request(
     no_cache = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     with override_settings(CACHES=no_cache, PAGE_CACHE=False):
         # Nothing is kept between requests: the version (next scheduled entry) once, though
-        # the count and the Last-Modified header both use it, then the COUNT, the page, the
-        # renditions and the topic choices.
+        # the count and the Last-Modified header both use it, then the COUNT, the page with
+        # its images and the topic choices.
         for _ in range(2):
-            with django_assert_num_queries(5):
+            with django_assert_num_queries(4):
                 response = client.get("/")
             assert response.status_code == 200
             assert response.has_header("Last-Modified")

@@ -174,8 +174,71 @@ def test_listing_with_renditions_runs_a_fixed_number_of_queries(
         make_entry(image=image)
     with override_settings(ENTRIES_PER_PAGE=per_page):
         # The content version (the next scheduled entry) and COUNT, both kept until the
-        # content changes; the page with its images, their renditions, the filter's topics.
-        with django_assert_num_queries(5):
+        # content changes; the page with its images and their renditions' list, the filter's
+        # topics.
+        with django_assert_num_queries(4):
             response = client.get("/")
     assert response.text.count("<picture>") == per_page
     assert Rendition.objects.count() == (per_page + 2) * 4
+
+
+def rendition_urls(html):
+    return set(re.findall(r"/media/renditions/[^\s\"]+", html))
+
+
+def test_the_image_row_keeps_the_list_of_its_renditions():
+    image = make_image(width=700, height=400)
+    make_renditions(image)
+    image.refresh_from_db()
+    rows = image.renditions.order_by("format", "width")
+    assert image.rendition_sources == {
+        "source": image.file.name,
+        "renditions": [[r.format, r.width, r.height, r.file.name] for r in rows],
+    }
+    shown = image.renditions_by_format()
+    assert [(s.width, s.height, s.url) for s in shown["jpeg"]] == [
+        (r.width, r.height, r.file.url) for r in rows.filter(format="jpeg")
+    ]
+
+
+def test_a_replaced_file_shows_the_original_until_its_renditions_are_made(client):
+    image = make_image(width=700, height=400)
+    make_renditions(image)
+    make_entry(image=image)
+    assert rendition_urls(client.get("/").text)
+    # A new file, committed before its renditions exist: the old ones must not be shown.
+    Image.objects.filter(pk=image.pk).update(file="images/other.jpg")
+    html = client.get("/").text
+    assert not rendition_urls(html)
+    assert 'src="/media/images/other.jpg"' in html
+
+
+def test_deleting_a_rendition_row_updates_the_list_and_the_page(client):
+    image = make_image(width=700, height=400)
+    make_renditions(image)
+    make_entry(image=image)
+    gone = image.renditions.get(format="webp", width=640)
+    gone_url = gone.file.url
+    assert gone_url in rendition_urls(client.get("/").text)
+    gone.delete()
+    image.refresh_from_db()
+    assert len(image.rendition_sources["renditions"]) == 5
+    urls = rendition_urls(client.get("/").text)
+    assert gone_url not in urls
+    assert len(urls) == 5
+
+
+def test_the_migration_fills_the_list_from_existing_renditions():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("entries.migrations.0006_image_rendition_sources")
+    image = make_image(width=700, height=400)
+    make_renditions(image)
+    image.refresh_from_db()
+    made = image.rendition_sources
+    Image.objects.update(rendition_sources={})
+    migration.copy_rendition_rows(apps, None)
+    image.refresh_from_db()
+    assert image.rendition_sources == made != {}
