@@ -90,7 +90,8 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
         return super().get_queryset().prefetch_related("topics")
 
     def get_context_data(self, **kwargs):
-        published = Entry.objects.published()
+        # The links to other entries show a headline and a date: no body or search vector.
+        published = Entry.objects.published().only("headline", "slug", "pub_date")
         return super().get_context_data(
             previous_entry=published.before(self.object).first(),
             next_entry=published.after(self.object).first(),
