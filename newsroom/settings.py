@@ -89,6 +89,9 @@ DATABASES = {
 # Reuse connections between requests in production; health checks drop dead ones.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that looks at the socket before asking the server.
+    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
 
 _cache = env.cache("CACHE_URL", default="locmemcache://newsroom")
 if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
