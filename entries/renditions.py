@@ -53,7 +53,7 @@ def make_renditions(image):
         return 0
     stale = image.renditions.exclude(source=image.file.name)
     for rendition in stale:
-        rendition.delete()  # refreshes the image's list (see `rendition_deleted`)
+        rendition.delete()  # the image's list follows (see `rendition_changed`)
     existing = set(image.renditions.values_list("format", "width"))
     wanted = [
         (fmt, width)
@@ -70,9 +70,7 @@ def make_renditions(image):
         original.draft("RGB", (max(w for _, w in wanted), image.height))
         picture = _stripped(original)
     with transaction.atomic():  # one commit for the image's rows and its list
-        made = _write_renditions(image, picture, wanted)
-        image.refresh_rendition_sources()
-    return made
+        return _write_renditions(image, picture, wanted)
 
 
 def _write_renditions(image, picture, wanted):
@@ -131,11 +129,18 @@ def image_saved(sender, instance, raw=False, **kwargs):
 
 
 @receiver(post_delete, sender=Rendition, dispatch_uid="entries_rendition_file")
-def rendition_deleted(sender, instance, origin=None, **kwargs):
+def rendition_deleted(sender, instance, **kwargs):
     if instance.file:
         name, storage = instance.file.name, instance.file.storage
         transaction.on_commit(lambda: storage.delete(name))
-    if not isinstance(origin, Image):  # not its image's own deletion: the image stays
-        image = Image.objects.filter(pk=instance.image_id).first()
-        if image is not None:
-            image.refresh_rendition_sources()
+
+
+@receiver(post_save, sender=Rendition, dispatch_uid="entries_rendition_saved")
+@receiver(post_delete, sender=Rendition, dispatch_uid="entries_rendition_deleted")
+def rendition_changed(sender, instance, raw=False, origin=None, **kwargs):
+    """The image's list of renditions (`Image.rendition_sources`) follows its rows."""
+    if raw or isinstance(origin, Image):  # loaddata brings the list; a deleted image has none
+        return
+    image = Image.objects.filter(pk=instance.image_id).first()
+    if image is not None:
+        image.refresh_rendition_sources()

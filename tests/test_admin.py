@@ -244,11 +244,18 @@ def test_changelist_queries_do_not_grow_with_the_rows_shown(editor_client, url):
             assert editor_client.get(url).status_code == 200
         return len(queries)
 
-    for _ in range(2):
-        make_entry(image=make_image()).topics.add(make_topic())
+    # All in one year: the year filter runs one query per year shown (`Entry.years`), and
+    # that is not what this test is about.
+    start = timezone.now().replace(month=6, day=15)
+
+    def add_entries(count):
+        for n in range(count):
+            entry = make_entry(image=make_image(), pub_date=start - timedelta(hours=n))
+            entry.topics.add(make_topic())
+
+    add_entries(2)
     few = queries_for_page()
-    for _ in range(20):
-        make_entry(image=make_image()).topics.add(make_topic())
+    add_entries(20)
     assert queries_for_page() == few
 
 

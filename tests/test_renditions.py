@@ -242,3 +242,13 @@ def test_the_migration_fills_the_list_from_existing_renditions():
     migration.copy_rendition_rows(apps, None)
     image.refresh_from_db()
     assert image.rendition_sources == made != {}
+
+
+def test_a_rendition_row_saved_anywhere_joins_the_list():
+    image = make_image(width=700, height=400)
+    rendition = Rendition(image=image, format="jpeg", width=320, height=183, source=image.file.name)
+    rendition.file.save("by-hand-320w.jpeg", io.BytesIO(image_bytes(320, 183)), save=False)
+    rendition.save()
+    image.refresh_from_db()
+    assert image.rendition_sources["renditions"] == [["jpeg", 320, 183, rendition.file.name]]
+    assert [s.url for s in image.renditions_by_format()["jpeg"]] == [rendition.file.url]
