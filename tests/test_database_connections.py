@@ -19,17 +19,26 @@ pytestmark = pytest.mark.skipif(
 
 
 def terminate(application_name=None, pid=None):
-    """End server backends the way a restart or an idle timeout would."""
+    """End server backends the way a restart or an idle timeout would, and wait until they
+    are gone (the signal is asynchronous): their last message and end of stream are then on
+    the client's socket. Returns how many were ended."""
+    which = "pid = %s" if pid is not None else "application_name = %s"
+    value = pid if pid is not None else application_name
     with connection.cursor() as cursor:
-        if pid is not None:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        else:
-            cursor.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = %s",
-                [application_name],
-            )
-            return cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE {which}",
+            [value],
+        )
+        ended = cursor.fetchone()[0]
+        deadline = time.monotonic() + 10
+        while True:
+            # Statistics views are read once per transaction unless the snapshot is cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(f"SELECT count(*) FROM pg_stat_activity WHERE {which}", [value])
+            if cursor.fetchone()[0] == 0:
+                return ended
+            assert time.monotonic() < deadline, "the backend did not exit"
+            time.sleep(0.05)
 
 
 @pytest.fixture
@@ -58,8 +67,7 @@ def test_a_live_connection_is_reused_without_asking_the_server(kept_connection):
 @pytest.mark.django_db
 def test_a_connection_the_server_ended_is_replaced_before_the_first_query(kept_connection):
     backend = kept_connection.connection.info.backend_pid
-    terminate(pid=backend)
-    time.sleep(0.2)  # the server's goodbye reaches the socket
+    assert terminate(pid=backend) == 1
     new_request(kept_connection)
     kept_connection.close_if_health_check_failed()
     with kept_connection.cursor() as cursor:
@@ -78,11 +86,13 @@ def test_pages_keep_working_after_the_database_drops_the_servers_connections(
         f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
         f"{database['NAME']}?application_name={name}"
     )
-    env = production_env(tmp_path, collected_static, DATABASE_URL=url, CONN_MAX_AGE="60")
+    # No page cache: every request below must use the database connection.
+    env = production_env(
+        tmp_path, collected_static, DATABASE_URL=url, CONN_MAX_AGE="60", PAGE_CACHE="false"
+    )
     with gunicorn(env, tmp_path / "gunicorn.log") as server:
         assert get(server.url("/"))[0] == 200
         assert terminate(application_name=name) == 1  # the worker's kept connection
-        time.sleep(0.2)
         for _ in range(3):
             status, _, html = get(server.url("/"))
             assert status == 200, html[:500]
