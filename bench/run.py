@@ -405,7 +405,9 @@ def main():
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
     print("\n" + "\n".join(results["verdicts"]))
     print(f"\nDone in {results['seconds']} s; results in bench/results/latest.json")
-    partial = args.caches != "off,locmem,redis" or args.databases != "sqlite,postgres"
+    partial = set(args.caches.split(",")) != {"off", "locmem", "redis"} or set(
+        args.databases.split(",")
+    ) != {"sqlite", "postgres"}
     if not args.no_doc and not partial:
         write_doc(markdown(results))
         print("docs/performance.md updated")

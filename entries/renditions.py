@@ -74,7 +74,7 @@ def make_renditions(image):
 
 
 def _write_renditions(image, picture, wanted):
-    made = 0
+    renditions = []
     full_width, full_height = picture.size
     for width in sorted({w for _, w in wanted}, reverse=True):
         # Widest first, each made from the previous one: less to resample each time.
@@ -95,9 +95,11 @@ def _write_renditions(image, picture, wanted):
             rendition.file.save(
                 f"{stem}-{width}w.{fmt}", ContentFile(buffer.getvalue()), save=False
             )
-            rendition.save()
-            made += 1
-    return made
+            renditions.append(rendition)
+    # One INSERT for the image's rows (no per-row signals), then its list once.
+    Rendition.objects.bulk_create(renditions)
+    image.refresh_rendition_sources()
+    return len(renditions)
 
 
 def make_missing_renditions(images=None):
