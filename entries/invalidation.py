@@ -6,7 +6,7 @@ that send no signals (`QuerySet.update`, `bulk_create`) bump it in `entries.mode
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from newsroom.cache import bump_content_version
+from newsroom.content_version import bump_content_version
 
 from .models import Entry, Image, Rendition, Topic
 

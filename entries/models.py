@@ -12,7 +12,7 @@ from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, Value, 
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
-from newsroom.cache import bump_content_version
+from newsroom.content_version import bump_content_version
 
 
 @lru_cache(maxsize=8)
@@ -251,6 +251,12 @@ class EntryQuerySet(ContentQuerySet):
 
     def drafts(self):
         return self.filter(status=Entry.Status.DRAFT)
+
+    def next_publication_time(self):
+        """When the next scheduled entry goes public (Unix time), or 0 when none is scheduled:
+        the page cache replaces its content version at that moment."""
+        when = self.scheduled().order_by("pub_date").values_list("pub_date", flat=True).first()
+        return when.timestamp() if when else 0.0
 
     def in_state(self, state):
         """Entries in one `Entry.State` (draft, scheduled or published)."""

@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 
 from entries import search
 from entries.models import Entry, Image, Topic
-from newsroom.cache import bump_content_version
+from newsroom.content_version import bump_content_version
 
 WORDS = (
     "council commission parliament member states trade agreement talks summit ministers "
