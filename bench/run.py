@@ -5,7 +5,7 @@ production settings) three times: no cache at all, page cache in local memory, p
 Redis. Each time it loads every page and, as the ceiling, ../shared/bench/ceiling_app.py: a
 trivial WSGI app answering page 1's bytes and headers (as this server sent them), under the same
 gunicorn settings (BENCH_CEILING_APP names another copy). It prints rps, p50, p99 and errors per
-URL and each page's rps as a fraction of that ceiling, measured in the same run, writes everything to
+URL and each page's rps as a fraction of that ceiling (same run), writes everything to
 bench/results/latest.json and the tables to docs/performance.md. It also records each page's
 SQL queries and server-side time, measured in-process (bench/inprocess.py).
 
