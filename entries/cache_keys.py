@@ -196,7 +196,9 @@ def entry_change(before, after):
         return Change(frozenset(_presence_keys(before)), hard=True)
     if now and not was:
         return Change(frozenset(_presence_keys(after) | pages_linking_to(after)))
-    changed = {name for name in SNAPSHOT_FIELDS[1:] if getattr(before, name) != getattr(after, name)}
+    changed = {
+        name for name in SNAPSHOT_FIELDS[1:] if getattr(before, name) != getattr(after, name)
+    }
     # The entry page (and feeds listing it) show its `updated` time; the sitemap its lastmod.
     keys = {entry_key(after.pk), SITEMAP}
     if changed & LINKED_FIELDS:
@@ -231,7 +233,9 @@ IMAGE_FIELDS = ("pk", "file", "caption", "alt_text", "decorative", "credit", "re
 
 
 def image_states(pks):
-    return {row[0]: row for row in Image.objects.filter(pk__in=list(pks)).values_list(*IMAGE_FIELDS)}
+    return {
+        row[0]: row for row in Image.objects.filter(pk__in=list(pks)).values_list(*IMAGE_FIELDS)
+    }
 
 
 def image_state(image):
@@ -261,7 +265,9 @@ TOPIC_FIELDS = ("pk", "name", "slug", "description")
 
 
 def topic_states(pks):
-    return {row[0]: row for row in Topic.objects.filter(pk__in=list(pks)).values_list(*TOPIC_FIELDS)}
+    return {
+        row[0]: row for row in Topic.objects.filter(pk__in=list(pks)).values_list(*TOPIC_FIELDS)
+    }
 
 
 def topic_state(topic):

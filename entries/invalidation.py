@@ -138,7 +138,9 @@ def bulk_change(model, pks, fields):
         yield  # the search index only: search results may change, nothing else
         return apply(keys.Change(frozenset({keys.SEARCH})))
     if model is Rendition:
-        image_ids = set(Rendition.objects.filter(pk__in=list(pks)).values_list("image_id", flat=True))
+        image_ids = set(
+            Rendition.objects.filter(pk__in=list(pks)).values_list("image_id", flat=True)
+        )
         yield
         return apply(*(keys.rendition_change(pk, deleted=False) for pk in image_ids))
     pks = list(pks[: BULK_LIMIT + 1]) if hasattr(pks, "query") else list(pks)

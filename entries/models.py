@@ -13,7 +13,6 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 
-
 @lru_cache(maxsize=8)
 def _entry_url_parts(script_prefix, urlconf, root_urlconf):
     """The entry URL around its slug, e.g. ("/entries/", "/"), for one URL configuration."""
