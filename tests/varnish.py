@@ -36,7 +36,7 @@ def backends_vcl(backend_port, purgers=("127.0.0.1", "::1", "localhost")):
     return (
         "vcl 4.1;\n"
         # Probed often, so a test sees the app go down within a second or two.
-        "probe healthz { .url = \"/healthz\"; .interval = 0.5s; .timeout = 1s; "
+        'probe healthz { .url = "/healthz"; .interval = 0.5s; .timeout = 1s; '
         ".window = 3; .threshold = 2; .initial = 2; }\n"
         f'backend default {{ .host = "127.0.0.1"; .port = "{backend_port}"; '
         ".connect_timeout = 1s; .first_byte_timeout = 10s; .probe = healthz; }\n"
