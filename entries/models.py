@@ -256,6 +256,12 @@ class EntryQuerySet(ContentQuerySet):
     def drafts(self):
         return self.filter(status=Entry.Status.DRAFT)
 
+    def next_publication_time(self):
+        """When the next scheduled entry goes public (Unix time), or 0 when none is scheduled:
+        the page cache replaces its content version at that moment."""
+        when = self.scheduled().order_by("pub_date").values_list("pub_date", flat=True).first()
+        return when.timestamp() if when else 0.0
+
     def in_state(self, state):
         """Entries in one `Entry.State` (draft, scheduled or published)."""
         return {

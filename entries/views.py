@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
+from newsroom.cache import accept_query
 from newsroom.surrogate import add_keys
 
 from . import cache_keys, search
@@ -42,6 +43,18 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
 
     def get_filterset(self, queryset):
         return self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
+
+    def query_parameters(self):
+        return {*self.filterset.form.fields, self.page_kwarg}
+
+    def query_is_valid(self):
+        return self.filterset.is_valid()
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # The page may be stored only when its query string is made of these parameters.
+        accept_query(request, self.query_parameters())
+        return response
 
     def get_paginate_by(self, queryset):
         return settings.ENTRIES_PER_PAGE

@@ -97,9 +97,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 _cache = env.cache("CACHE_URL", default="locmemcache://newsroom")
 if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
-    # Django's own Redis backend (django-environ would pick django-redis). Short timeouts so
-    # an unreachable Redis degrades to serving from the database instead of hanging workers.
-    _cache["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    # Django's own Redis backend (django-environ would pick django-redis), behind a circuit
+    # breaker (newsroom/redis_cache.py). Short timeouts so an unreachable Redis degrades to
+    # serving from the database, and after a few failures it is skipped altogether.
+    _cache["BACKEND"] = "newsroom.redis_cache.ResilientRedisCache"
     # django-environ lower-cases `?key_prefix=`/`?timeout=` for this backend; Django wants them
     # upper-case at the top level.
     for _option in ("key_prefix", "timeout", "version"):
@@ -109,7 +110,7 @@ if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
     _cache["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
     _cache["OPTIONS"].setdefault("socket_timeout", 0.5)
 if _cache["BACKEND"].endswith("LocMemCache"):
-    # The default 300 entries would cull the content version along with old pages.
+    # The default 300 entries would cull old pages and counts too eagerly.
     _cache.setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 CACHES = {"default": _cache}
 
@@ -117,6 +118,10 @@ CACHES = {"default": _cache}
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 # Seconds a stored page is kept (keys carry the content version, so this only bounds memory).
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# With the local-memory cache (each process its own), the content version is shared through
+# this memory-mapped file instead, so a change made by any process (worker, shell, command) is
+# seen by every worker at its next request. Empty: one file per database under var/.
+PAGE_CACHE_VERSION_FILE = env.str("PAGE_CACHE_VERSION_FILE", default="")
 # Cache-Control on public pages: browsers revalidate (ETag), shared caches may keep s-maxage.
 PAGE_MAX_AGE = env.int("PAGE_MAX_AGE", default=0)
 PAGE_S_MAXAGE = env.int("PAGE_S_MAXAGE", default=60)

@@ -27,9 +27,12 @@ def empty_cache():
     """The local-memory cache outlives each test's database rollback; start each test empty."""
     from django.core.cache import cache
 
+    from newsroom.content_version import version_store
+
     cache.clear()
     yield
     cache.clear()
+    version_store().drop()  # kept outside the cache with the local-memory cache
 
 
 @pytest.fixture(scope="session")
