@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.sitemaps.views import sitemap as django_sitemap
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -6,13 +7,12 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from newsroom.cache import accept_query
+from newsroom.surrogate import add_keys
 
-from . import search
+from . import cache_keys, search
 from .filters import EntryFilter
-from .models import Entry, Topic
+from .models import RELATED_ENTRIES, Entry, Topic
 from .pagination import VersionedPaginationMixin
-
-RELATED_ENTRIES = 3
 
 
 class PublishedEntryMixin:
@@ -71,7 +71,14 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     def render_to_response(self, context, **response_kwargs):
         if not self.filterset.is_valid():
             response_kwargs.setdefault("status", 400)
-        return super().render_to_response(context, **response_kwargs)
+        response = super().render_to_response(context, **response_kwargs)
+        # The page's entries, read once: the template iterates the same evaluated list.
+        keys = cache_keys.listing_page_keys(
+            context["object_list"],
+            topic=getattr(self, "topic", None),
+            searched=bool(self.filterset.query),
+        )
+        return add_keys(response, keys)
 
 
 class TopicEntryListView(EntryListView):
@@ -98,6 +105,10 @@ class TopicListView(ListView):
     def get_queryset(self):
         return Topic.objects.with_published_counts().filter(entry_count__gt=0)
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return add_keys(response, cache_keys.TOPIC_LIST_PAGE_KEYS)
+
 
 class EntryDetailView(PublishedEntryMixin, DetailView):
     def get_queryset(self):
@@ -109,13 +120,23 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
         return super().get_context_data(
             previous_entry=published.before(self.object).first(),
             next_entry=published.after(self.object).first(),
-            related_entries=published.related_to(self.object)[:RELATED_ENTRIES],
+            related_entries=list(published.related_to(self.object)[:RELATED_ENTRIES]),
             **kwargs,
         )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        linked = [context["previous_entry"], context["next_entry"], *context["related_entries"]]
+        return add_keys(response, cache_keys.entry_page_keys(self.object, linked))
+
+
+def sitemap(request, **kwargs):
+    return add_keys(django_sitemap(request, **kwargs), cache_keys.SITEMAP_PAGE_KEYS)
 
 
 @require_safe
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("entries:sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
-    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    return add_keys(response, cache_keys.OTHER_PAGE_KEYS)

@@ -293,3 +293,16 @@ def _replay(request, stored):
     for key, value in headers:
         response[key] = value
     return response
+
+
+def invalidate(keys, *, hard=False):
+    """The app tells the caches what changed: `keys` name what the changed pages show (the
+    app's vocabulary, e.g. `entry-12`); `hard` for takedowns, which are never served stale.
+
+    Minimal version (#14): the page cache still drops its whole content version; the HTTP
+    cache in front is purged by these keys once the transaction commits (newsroom/purge.py).
+    """
+    from newsroom.purge import purge_on_commit
+
+    bump_content_version()
+    purge_on_commit(keys, hard=hard)

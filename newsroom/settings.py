@@ -51,6 +51,8 @@ MIDDLEWARE = [
     # Outermost, so it stores and replays the final headers (CSP, security, validators) of
     # public pages; newsroom.wsgi answers cached pages before Django's handler even starts.
     "newsroom.cache.PageCacheMiddleware",
+    # Inside the page cache, so the cache-key headers it writes are stored with the page.
+    "newsroom.surrogate.SurrogateKeyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Right after SecurityMiddleware, as whitenoise asks, so static files skip the rest.
@@ -123,6 +125,23 @@ PAGE_CACHE_VERSION_FILE = env.str("PAGE_CACHE_VERSION_FILE", default="")
 # Cache-Control on public pages: browsers revalidate (ETag), shared caches may keep s-maxage.
 PAGE_MAX_AGE = env.int("PAGE_MAX_AGE", default=0)
 PAGE_S_MAXAGE = env.int("PAGE_S_MAXAGE", default=60)
+# Seconds a shared cache may serve an expired page while it fetches a new one, and while the
+# app is failing (Cache-Control stale-while-revalidate / stale-if-error).
+PAGE_STALE_WHILE_REVALIDATE = env.int("PAGE_STALE_WHILE_REVALIDATE", default=5)
+PAGE_STALE_IF_ERROR = env.int("PAGE_STALE_IF_ERROR", default=86_400)
+# Response headers carrying a public page's cache keys (newsroom/surrogate.py).
+SURROGATE_KEY_HEADERS = env.list("SURROGATE_KEY_HEADERS", default=["xkey", "Cache-Tag"])
+
+# The purge hook (newsroom/purge.py): the HTTP caches in front, purged by key on commit.
+CACHE_PURGE_URLS = env.list("CACHE_PURGE_URL", default=[])
+CACHE_PURGE_STYLE = env.str("CACHE_PURGE_STYLE", default="xkey")
+if CACHE_PURGE_STYLE not in ("xkey", "surrogate-key", "cache-tag"):
+    raise ImproperlyConfigured("CACHE_PURGE_STYLE must be xkey, surrogate-key or cache-tag.")
+CACHE_PURGE_HEADER = env.str("CACHE_PURGE_HEADER", default="")
+CACHE_PURGE_TOKEN = env.str("CACHE_PURGE_TOKEN", default="")
+CACHE_PURGE_TOKEN_HEADER = env.str("CACHE_PURGE_TOKEN_HEADER", default="Authorization")
+CACHE_PURGE_TIMEOUT = env.float("CACHE_PURGE_TIMEOUT", default=2.0)
+CACHE_PURGE_ATTEMPTS = env.int("CACHE_PURGE_ATTEMPTS", default=4)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

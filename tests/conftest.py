@@ -52,3 +52,18 @@ def collected_static(tmp_path_factory):
         "--noinput",
     )
     return root
+
+
+@pytest.fixture
+def purges(settings):
+    """A real HTTP server recording purges, set as the purge hook's only endpoint; its
+    `changed(action)` runs `action` as committed work and returns the keys purged."""
+    from newsroom import purge
+
+    from .purge_server import PurgeServer
+
+    with PurgeServer() as server:
+        settings.CACHE_PURGE_URLS = [server.url]
+        settings.CACHE_PURGE_STYLE = "xkey"
+        yield server
+        purge.wait()
