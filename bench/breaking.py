@@ -21,8 +21,8 @@ with `/` taking --root-share of the requests (20%). Phases, each --seconds long 
 
 Results go to bench/results/breaking-<time>.json and docs/performance.md (between the
 breaking markers; not with --no-doc or any option changed from its default). Exit status 1
-when a target is missed. Environment: BENCH_POSTGRES_URL (server URL; the database is a scratch one),
-BENCH_REDIS_URL, BENCH_CEILING_APP (see bench/run.py).
+when a target is missed. Environment: BENCH_POSTGRES_URL (server URL; the database is a
+scratch one), BENCH_REDIS_URL, BENCH_CEILING_APP (see bench/run.py).
 """
 
 import argparse
@@ -60,23 +60,23 @@ LISTING_PAGES = 8
 OTHER_WEIGHT = 8  # slots per page other than `/` in the Lua script's table
 
 # What the run does, for docs/performance.md (and the section there before a first run).
-DESCRIPTION = """PostgreSQL (a scratch database: demo content, its renditions, VACUUM
-ANALYZE) and the Redis page cache (a per-run key prefix, deleted afterwards); gunicorn with
+DESCRIPTION = """PostgreSQL (a scratch database: demo content, its renditions, VACUUM ANALYZE)
+and the Redis page cache (a per-run key prefix, deleted afterwards); gunicorn with
 gunicorn.conf.py, 4 workers, access log off; wrk with 64 connections and a Lua script
 (bench/breaking.lua) picking each request's path at random by weight from a mix of the site's
 own links: listing pages 1-8, the entries they link to, the topic page an entry links to, and
 the RSS and Atom feeds `/` and the topic page announce, `/` taking 20% of the requests and the
 others equal shares (the demo has one topic, so that is 8 + 80 + 1 + 4 = 93 pages; the issue's
-101 counted more feeds than the site announces). Phases of 30 s: *quiet* (nobody edits),
-then *publishing* (a separate editor process publishes one entry a second through the ORM,
-recording each commit's time), while a reader polls `/` anonymously (no cookies) and records the delay from each commit to
-the first response showing that entry's headline. The ceiling (../shared/bench/ceiling_app.py,
-page 1's bytes and headers, same gunicorn settings) is loaded with the same mix before and
-after (mean). Then the same two phases through varnishd (deploy/varnish/default.vcl in front
-of the same gunicorn, the editor's purge hook, CACHE_PURGE_URL, pointed at it). Targets:
-publishing throughput >= 80% of quiet, p99 while publishing < 100 ms, zero errors, every
-published entry on `/` within 1 s of its commit; through Varnish the same, and its throughput
->= 2x the app's own cached (quiet) throughput."""
+101 counted more feeds than the site announces). Phases of 30 s: *quiet* (nobody edits), then
+*publishing* (a separate editor process publishes one entry a second through the ORM, recording
+each commit's time), while a reader polls `/` anonymously (no cookies) and records the delay
+from each commit to the first response showing that entry's headline. The ceiling
+(../shared/bench/ceiling_app.py, page 1's bytes and headers, same gunicorn settings) is loaded
+with the same mix before and after (mean). Then the same two phases through varnishd
+(deploy/varnish/default.vcl in front of the same gunicorn, the editor's purge hook,
+CACHE_PURGE_URL, pointed at it). Targets: publishing throughput >= 80% of quiet, p99 while
+publishing < 100 ms, zero errors, every published entry on `/` within 1 s of its commit;
+through Varnish the same, and its throughput >= 2x the app's own cached (quiet) throughput."""
 
 # The issue's targets.
 PUBLISHING_SHARE = 0.80  # throughput while publishing / quiet, same server
