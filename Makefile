@@ -42,10 +42,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# A local secret key, made once and kept in .env (git-ignored). Production sets its own.
+# A local secret key, made once and kept in .env (git-ignored), readable by its owner only
+# (0600, from the umask before the file exists). Production sets its own.
 .env:
-	@echo "# Local settings; see .env.example. Created by make." > $@
-	@echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> $@
+	@umask 077; echo "# Local settings; see .env.example. Created by make." > $@
+	@umask 077; echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> $@
+	@chmod 600 $@
 	@echo "Created .env with a local SECRET_KEY."
 
 run: $(VENV)/.installed .env
