@@ -1,0 +1,322 @@
+"""Where and with what a photo was taken stays out of the files the site serves.
+
+Cameras and phones write the GPS position, the device (make, model, serial numbers, lens,
+software) and times into a photo's metadata; readers who download the original would get them
+all, which can expose a source or a photographer. `without_private_metadata()` rewrites a
+JPEG, PNG, WebP or GIF file's metadata blocks, never its pixels (no re-encoding, no loss), and
+keeps only what shows the photo right or credits it:
+
+- the orientation, the colour profile (ICC) and the blocks a decoder needs (JFIF, Adobe);
+- the EXIF Artist and Copyright fields, and PNG's Author and Copyright texts;
+- JPEG comments and GIF comments (free text an editor's tools write, no device fields).
+
+Everything else goes: GPS, device and time EXIF fields, the EXIF thumbnail (it can show the
+photo before cropping), XMP, IPTC/Photoshop blocks, maker notes, MPF preview images, other
+applications' blocks and anything after the end of the image. A file with nothing to remove
+comes back as the very same bytes, so its stored size does not change.
+"""
+
+import io
+import struct
+import zlib
+
+from PIL import Image as PILImage
+
+ORIENTATION, ARTIST, COPYRIGHT = 0x0112, 0x013B, 0x8298
+KEPT_EXIF_TAGS = (ORIENTATION, ARTIST, COPYRIGHT)
+EXIF_HEADER = b"Exif\x00\x00"
+
+
+class UnreadableStructure(ValueError):
+    """The file's block structure is not what its format says; it is re-encoded instead."""
+
+
+def without_private_metadata(data, fmt):
+    """`data` (an image file of Pillow format `fmt`) without location and device metadata.
+
+    Returns `data` itself when there is nothing to remove.
+    """
+    rewrite = {"JPEG": _jpeg, "PNG": _png, "WEBP": _webp, "GIF": _gif}[fmt]
+    try:
+        cleaned = rewrite(data)
+    except (ValueError, struct.error, IndexError):  # UnreadableStructure is a ValueError
+        # Pillow decoded the file, but its blocks do not parse: write the pixels anew.
+        cleaned = _reencoded(data, fmt)
+    return data if cleaned == data else cleaned
+
+
+def kept_exif(tiff):
+    """The EXIF fields worth keeping, as an `Exif\\0\\0` block's TIFF bytes; b"" for none."""
+    exif = PILImage.Exif()
+    try:
+        exif.load(tiff)
+        kept = {tag: exif[tag] for tag in KEPT_EXIF_TAGS if tag in exif}
+    except Exception:  # Pillow's EXIF reader raises many kinds on damaged data
+        return b""
+    if not kept:
+        return b""
+    new = PILImage.Exif()
+    for tag, value in kept.items():
+        new[tag] = value
+    return new.tobytes()[len(EXIF_HEADER) :]
+
+
+def _exif_unchanged(tiff):
+    """True when the EXIF block holds only kept fields (and no thumbnail or sub-IFD)."""
+    exif = PILImage.Exif()
+    try:
+        exif.load(tiff)
+        # A sub-IFD (EXIF, GPS) has its pointer tag in IFD0; IFD1 is the thumbnail.
+        return set(exif) <= set(KEPT_EXIF_TAGS) and _no_ifd1(tiff)
+    except Exception:
+        return False
+
+
+def _no_ifd1(tiff):
+    endian = "<" if tiff[:2] == b"II" else ">"
+    (first,) = struct.unpack(endian + "I", tiff[4:8])
+    (count,) = struct.unpack(endian + "H", tiff[first : first + 2])
+    (next_ifd,) = struct.unpack(endian + "I", tiff[first + 2 + 12 * count : first + 6 + 12 * count])
+    return next_ifd == 0
+
+
+# JPEG ---------------------------------------------------------------------------------------
+
+# Markers without a length: SOI, EOI, RSTn, TEM.
+_STANDALONE = {0xD8, 0xD9, 0x01, *range(0xD0, 0xD8)}
+_APP0, _APP1, _APP2, _APP14, _COM, _SOS, _EOI = 0xE0, 0xE1, 0xE2, 0xEE, 0xFE, 0xDA, 0xD9
+
+
+def _jpeg(data):
+    if data[:2] != b"\xff\xd8":
+        raise UnreadableStructure("no SOI")
+    out = [b"\xff\xd8"]
+    pos = 2
+    while True:
+        if data[pos] != 0xFF:
+            raise UnreadableStructure("marker expected")
+        while data[pos + 1] == 0xFF:  # fill bytes before a marker
+            pos += 1
+        marker = data[pos + 1]
+        if marker == _EOI:
+            out.append(b"\xff\xd9")  # anything after the end (MPF previews, appended files) goes
+            return b"".join(out)
+        if marker in _STANDALONE:
+            out.append(data[pos : pos + 2])
+            pos += 2
+            continue
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        if length < 2:
+            raise UnreadableStructure("bad segment length")
+        end = pos + 2 + length
+        if end > len(data):
+            raise UnreadableStructure("segment past the end")
+        segment, payload = data[pos:end], data[pos + 4 : end]
+        out.append(_jpeg_segment(marker, segment, payload))
+        pos = end
+        if marker == _SOS:
+            # Entropy-coded data up to the next marker that is not a stuffed 0xFF or a restart.
+            scan = pos
+            while True:
+                scan = data.index(b"\xff", scan)
+                following = data[scan + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                    scan += 1 if following == 0xFF else 2
+                    continue
+                break
+            out.append(data[pos:scan])
+            pos = scan
+
+
+def _jpeg_segment(marker, segment, payload):
+    """The segment as it is kept: unchanged, rewritten (EXIF) or b"" (dropped)."""
+    if 0xE0 <= marker <= 0xEF:
+        if marker == _APP0 and payload[:5] in (b"JFIF\x00", b"JFXX\x00"):
+            return segment
+        if marker == _APP1 and payload.startswith(EXIF_HEADER):
+            tiff = payload[len(EXIF_HEADER) :]
+            if _exif_unchanged(tiff):
+                return segment
+            kept = kept_exif(tiff)
+            if not kept:
+                return b""
+            block = EXIF_HEADER + kept
+            return b"\xff\xe1" + struct.pack(">H", len(block) + 2) + block
+        if marker == _APP2 and payload.startswith(b"ICC_PROFILE\x00"):
+            return segment
+        if marker == _APP14 and payload.startswith(b"Adobe"):
+            return segment  # colour transform: CMYK/YCCK files decode wrong without it
+        return b""  # XMP, IPTC, MPF, maker blocks
+    return segment  # tables, frame and scan headers, restart interval, comments
+
+
+# PNG ----------------------------------------------------------------------------------------
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Chunks that hold pixels or say how to show them (APNG's frames too); tEXt-like chunks are
+# kept only for the keywords below, eXIf is filtered, everything else goes.
+_PNG_KEPT = {
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"cHRM", b"gAMA", b"iCCP", b"sBIT", b"sRGB",
+    b"cICP", b"mDCV", b"cLLI", b"bKGD", b"hIST", b"pHYs", b"sPLT", b"acTL", b"fcTL", b"fdAT",
+}  # fmt: skip
+_PNG_TEXT = {b"tEXt", b"zTXt", b"iTXt"}
+_PNG_KEPT_KEYWORDS = {b"Author", b"Copyright"}
+
+
+def _png_chunk(kind, payload):
+    crc = zlib.crc32(kind + payload)
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+
+def _png(data):
+    if not data.startswith(_PNG_SIGNATURE):
+        raise UnreadableStructure("no PNG signature")
+    out = [_PNG_SIGNATURE]
+    pos = len(_PNG_SIGNATURE)
+    while True:
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        end = pos + 12 + length
+        if end > len(data):
+            raise UnreadableStructure("chunk past the end")
+        payload = data[pos + 8 : pos + 8 + length]
+        if kind in _PNG_KEPT:
+            out.append(data[pos:end])
+        elif kind in _PNG_TEXT and payload.split(b"\x00", 1)[0] in _PNG_KEPT_KEYWORDS:
+            out.append(data[pos:end])
+        elif kind == b"eXIf":
+            if _exif_unchanged(payload):
+                out.append(data[pos:end])
+            elif kept := kept_exif(payload):
+                out.append(_png_chunk(b"eXIf", kept))
+        pos = end
+        if kind == b"IEND":
+            return b"".join(out)
+
+
+# WebP ---------------------------------------------------------------------------------------
+
+_WEBP_KEPT = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
+_VP8X_EXIF, _VP8X_XMP = 0x08, 0x04
+
+
+def _webp_chunk(kind, payload):
+    pad = b"\x00" if len(payload) % 2 else b""
+    return kind + struct.pack("<I", len(payload)) + payload + pad
+
+
+def _webp(data):
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raise UnreadableStructure("no RIFF WEBP header")
+    (riff_size,) = struct.unpack("<I", data[4:8])
+    end_of_riff = min(len(data), 8 + riff_size)
+    chunks = []
+    has_exif = False
+    pos = 12
+    while pos + 8 <= end_of_riff:
+        kind = data[pos : pos + 4]
+        (length,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+        payload = data[pos + 8 : pos + 8 + length]
+        if len(payload) != length:
+            raise UnreadableStructure("chunk past the end")
+        if kind in _WEBP_KEPT:
+            chunks.append([kind, payload])
+        elif kind == b"EXIF":
+            # Some writers put the JPEG-style "Exif\0\0" header before the TIFF data.
+            tiff = payload.removeprefix(EXIF_HEADER)
+            kept = tiff if _exif_unchanged(tiff) else kept_exif(tiff)
+            if kept:
+                chunks.append([kind, kept])
+                has_exif = True
+        pos += 8 + length + (length % 2)
+    for chunk in chunks:
+        if chunk[0] == b"VP8X":
+            flags = chunk[1][0] & ~_VP8X_XMP & ~_VP8X_EXIF
+            flags |= _VP8X_EXIF if has_exif else 0
+            chunk[1] = bytes([flags]) + chunk[1][1:]
+    body = b"WEBP" + b"".join(_webp_chunk(kind, payload) for kind, payload in chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+# GIF ----------------------------------------------------------------------------------------
+
+_GIF_KEPT_APPLICATIONS = {b"NETSCAPE2.0", b"ANIMEXTS1.0"}  # looping; XMP and others go
+
+
+def _gif_sub_blocks(data, pos):
+    """The position after the sub-blocks starting at `pos` (their terminator included)."""
+    while data[pos]:
+        pos += 1 + data[pos]
+    return pos + 1
+
+
+def _gif(data):
+    if data[:3] != b"GIF":
+        raise UnreadableStructure("no GIF header")
+    flags = data[10]
+    pos = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+    out = [data[:pos]]
+    while True:
+        introducer = data[pos]
+        if introducer == 0x3B:  # trailer: anything after it goes
+            out.append(b"\x3b")
+            return b"".join(out)
+        if introducer == 0x2C:  # image: descriptor, local colour table, LZW data
+            local = data[pos + 9]
+            start = pos
+            pos += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0)
+            pos = _gif_sub_blocks(data, pos + 1)  # after the LZW minimum code size
+            out.append(data[start:pos])
+        elif introducer == 0x21:
+            label, start = data[pos + 1], pos
+            pos = _gif_sub_blocks(data, pos + 2)
+            block = data[start:pos]
+            if label != 0xFF or block[3:14] in _GIF_KEPT_APPLICATIONS:
+                out.append(block)  # graphic control, comments, plain text, looping
+        else:
+            raise UnreadableStructure("unknown GIF block")
+
+
+# Fallback -----------------------------------------------------------------------------------
+
+
+def _reencoded(data, fmt):
+    """The pixels written anew with only the kept metadata (lossless except for JPEG)."""
+    with PILImage.open(io.BytesIO(data)) as picture:
+        options = {}
+        if icc := picture.info.get("icc_profile"):
+            options["icc_profile"] = icc
+        exif = picture.getexif()
+        kept = {tag: exif[tag] for tag in KEPT_EXIF_TAGS if tag in exif}
+        if kept and fmt != "GIF":
+            new = PILImage.Exif()
+            for tag, value in kept.items():
+                new[tag] = value
+            options["exif"] = new
+        if fmt == "JPEG":
+            options.update(quality=95, subsampling="keep")
+        if fmt in {"GIF", "WEBP", "PNG"} and getattr(picture, "n_frames", 1) > 1:
+            options["save_all"] = True
+        if fmt == "WEBP":
+            options["lossless"] = True
+        buffer = io.BytesIO()
+        picture.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def strip_field_file(field_file):
+    """Replace an uploaded, not yet stored file's content by its cleaned bytes (if needed)."""
+    from django.core.files.base import ContentFile
+
+    upload = field_file.file
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    try:
+        with PILImage.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP", "GIF"]) as picture:
+            fmt = picture.format
+    except (OSError, ValueError):
+        return  # not an image these formats know: the form refuses it
+    cleaned = without_private_metadata(data, fmt)
+    if cleaned is not data:
+        field_file.file = ContentFile(cleaned, name=getattr(upload, "name", None))
