@@ -7,12 +7,14 @@ JPEG, PNG, WebP or GIF file's metadata blocks, never its pixels (no re-encoding,
 keeps only what shows the photo right or credits it:
 
 - the orientation, the colour profile (ICC) and the blocks a decoder needs (JFIF, Adobe);
-- the EXIF Artist and Copyright fields, and PNG's Author and Copyright texts;
+- the EXIF Artist and Copyright fields, the IPTC by-line, credit, source and copyright
+  notice, and PNG's Author and Copyright texts;
 - JPEG comments and GIF comments (free text an editor's tools write, no device fields).
 
 Everything else goes: GPS, device and time EXIF fields, the EXIF thumbnail (it can show the
-photo before cropping), XMP, IPTC/Photoshop blocks, maker notes, MPF preview images, other
-applications' blocks and anything after the end of the image. A file with nothing to remove
+photo before cropping), XMP, the other IPTC fields (city, country, keywords, times) and
+Photoshop resources, maker notes, MPF preview images, other applications' blocks and anything
+after the end of the image. A file with nothing to remove
 comes back as the very same bytes, so its stored size does not change.
 """
 
@@ -84,7 +86,8 @@ def _no_ifd1(tiff):
 
 # Markers without a length: SOI, EOI, RSTn, TEM.
 _STANDALONE = {0xD8, 0xD9, 0x01, *range(0xD0, 0xD8)}
-_APP0, _APP1, _APP2, _APP14, _COM, _SOS, _EOI = 0xE0, 0xE1, 0xE2, 0xEE, 0xFE, 0xDA, 0xD9
+_APP0, _APP1, _APP2, _APP13, _APP14 = 0xE0, 0xE1, 0xE2, 0xED, 0xEE
+_COM, _SOS, _EOI = 0xFE, 0xDA, 0xD9
 
 
 def _jpeg(data):
@@ -146,8 +149,70 @@ def _jpeg_segment(marker, segment, payload):
             return segment
         if marker == _APP14 and payload.startswith(b"Adobe"):
             return segment  # colour transform: CMYK/YCCK files decode wrong without it
-        return b""  # XMP, IPTC, MPF, maker blocks
+        if marker == _APP13 and payload.startswith(_PHOTOSHOP):
+            block = _photoshop_credits(payload)
+            if block == payload:
+                return segment
+            return b"\xff\xed" + struct.pack(">H", len(block) + 2) + block if block else b""
+        return b""  # XMP, MPF, maker blocks
     return segment  # tables, frame and scan headers, restart interval, comments
+
+
+# IPTC, in a JPEG's Photoshop block: only its credit fields are kept. The other Photoshop
+# resources (thumbnails, copies of EXIF and XMP, layer and print data) and the IPTC location,
+# keyword and time fields go.
+_PHOTOSHOP = b"Photoshop 3.0\x00"
+_IPTC_RESOURCE = 0x0404
+_IPTC_KEPT = {
+    (1, 90),  # coded character set (UTF-8 or not), needed to read the others
+    (2, 0),  # record version
+    (2, 80),  # by-line (the photographer)
+    (2, 85),  # by-line title
+    (2, 110),  # credit
+    (2, 115),  # source
+    (2, 116),  # copyright notice
+}
+
+
+def _photoshop_credits(payload):
+    """The Photoshop block with only the IPTC credit fields; b"" when none are left."""
+    pos, kept_iptc, unchanged = len(_PHOTOSHOP), b"", True
+    while pos < len(payload):
+        if payload[pos : pos + 4] != b"8BIM":
+            raise UnreadableStructure("Photoshop resource expected")
+        (resource,) = struct.unpack(">H", payload[pos + 4 : pos + 6])
+        name_length = payload[pos + 6]
+        pos += 6 + name_length + 1 + ((name_length + 1) % 2)  # Pascal name, padded to even
+        (size,) = struct.unpack(">I", payload[pos : pos + 4])
+        data = payload[pos + 4 : pos + 4 + size]
+        pos += 4 + size + size % 2
+        if resource != _IPTC_RESOURCE:
+            unchanged = False
+            continue
+        iptc = _iptc_credits(data)
+        unchanged = unchanged and iptc == data
+        kept_iptc += iptc
+    if unchanged:
+        return payload
+    if not kept_iptc:
+        return b""
+    pad = b"\x00" if len(kept_iptc) % 2 else b""
+    resource = b"8BIM" + struct.pack(">H", _IPTC_RESOURCE) + b"\x00\x00"
+    return _PHOTOSHOP + resource + struct.pack(">I", len(kept_iptc)) + kept_iptc + pad
+
+
+def _iptc_credits(data):
+    kept, pos = [], 0
+    while pos + 5 <= len(data) and data[pos] == 0x1C:
+        record, dataset = data[pos + 1], data[pos + 2]
+        (length,) = struct.unpack(">H", data[pos + 3 : pos + 5])
+        if length & 0x8000:
+            raise UnreadableStructure("extended IPTC dataset")
+        end = pos + 5 + length
+        if (record, dataset) in _IPTC_KEPT:
+            kept.append(data[pos:end])
+        pos = end
+    return b"".join(kept)
 
 
 # PNG ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import struct
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import ExifTags, ImageCms
+from PIL import ExifTags, ImageCms, IptcImagePlugin
 from PIL import Image as PILImage
 
 from entries.demo import demo_images, make_demo_jpeg
@@ -34,6 +34,15 @@ XMP = (
 )
 # Strings that only the private metadata of the test photos contains.
 PRIVATE = [b"SpyCam", b"SpyPhone", b"SN-4711", b"GPSLatitude", b"2024:05:01", b"Brussels"]
+
+
+IPTC = [
+    (2, 80, b"Ada Photographer"),  # by-line
+    (2, 90, b"Brussels"),  # city
+    (2, 25, b"SpyCam keyword"),  # keywords
+    (2, 110, b"Newsroom Agency"),  # credit
+    (2, 116, b"(c) Newsroom Agency"),  # copyright notice
+]
 
 
 def camera_exif():
@@ -64,9 +73,19 @@ def jpeg_from_a_phone():
     buffer = io.BytesIO()
     picture().save(buffer, "JPEG", exif=camera_exif(), icc_profile=SRGB, xmp=XMP, quality=90)
     data = buffer.getvalue()
-    # An IPTC block (Photoshop APP13) naming the city, and an MPF-style preview after the end.
-    iptc = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x0c\x1c\x02\x5a\x00\x08Brussels"
-    app13 = b"\xff\xed" + struct.pack(">H", len(iptc) + 2) + iptc
+    # A Photoshop block: IPTC with the city and the credits, and a thumbnail resource; then an
+    # MPF-style preview after the end of the image.
+    iptc = b"".join(
+        b"\x1c" + bytes([record, dataset]) + struct.pack(">H", len(value)) + value
+        for record, dataset, value in IPTC
+    )
+    thumbnail = b"SpyCam thumbnail"
+    photoshop = b"Photoshop 3.0\x00"
+    photoshop += (
+        b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iptc)) + iptc + b"\x00" * (len(iptc) % 2)
+    )
+    photoshop += b"8BIM\x04\x0c\x00\x00" + struct.pack(">I", len(thumbnail)) + thumbnail
+    app13 = b"\xff\xed" + struct.pack(">H", len(photoshop) + 2) + photoshop
     return data[:2] + app13 + data[2:] + b"\xff\xd8 SpyCam preview GPSLatitude \xff\xd9"
 
 
@@ -125,6 +144,9 @@ def assert_no_location_or_device(data):
 def test_location_and_device_go_orientation_profile_and_credit_stay(fmt):
     data = PHONE_FILES[fmt]()
     assert b"SpyCam" in data
+    if fmt == "JPEG":
+        with PILImage.open(io.BytesIO(data)) as original:
+            assert IptcImagePlugin.getiptcinfo(original)[(2, 90)] == b"Brussels"
     cleaned = without_private_metadata(data, fmt)
     assert_no_location_or_device(cleaned)
     assert pixels(cleaned) == pixels(data), "the pixels are not re-encoded"
@@ -140,6 +162,12 @@ def test_location_and_device_go_orientation_profile_and_credit_stay(fmt):
         assert exif[ExifTags.Base.Orientation] == 6
         assert exif[ExifTags.Base.Artist] == "Ada Photographer"
         assert exif[ExifTags.Base.Copyright] == "(c) Newsroom Agency"
+        if fmt == "JPEG":
+            assert IptcImagePlugin.getiptcinfo(image) == {
+                (2, 80): b"Ada Photographer",
+                (2, 110): b"Newsroom Agency",
+                (2, 116): b"(c) Newsroom Agency",
+            }
         if fmt == "PNG":
             assert image.info["Author"] == "Ada Photographer"
             assert image.info["Copyright"] == "(c) Newsroom Agency"
