@@ -47,3 +47,18 @@ _control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not _control_socket
 if _control_socket:
     control_socket = _control_socket
+
+
+def on_starting(server):
+    """Refuse to start a configuration that could serve stale pages (newsroom/content_version)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    django.setup()
+    from newsroom.content_version import check_freshness
+
+    try:
+        check_freshness(processes=server.cfg.workers)
+    except ImproperlyConfigured as exc:
+        raise SystemExit(f"error: {exc}") from None
