@@ -31,7 +31,8 @@ def umask(value):
         os.umask(old)
 
 
-@pytest.mark.django_db
+# Transactional: on PostgreSQL the backup opens its own repeatable-read transaction.
+@pytest.mark.django_db(transaction=True)
 def test_backups_are_owner_only_files_in_an_owner_only_folder(tmp_path):
     make_entry(image=make_image())
     folder = tmp_path / "backups"
@@ -45,7 +46,7 @@ def test_backups_are_owner_only_files_in_an_owner_only_folder(tmp_path):
     assert mode(folder) == 0o700
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_new_backup_folder_is_made_owner_only(tmp_path):
     folder = tmp_path / "new" / "backups"
     with umask(0o022):
