@@ -47,39 +47,69 @@ def without_private_metadata(data, fmt):
     return data if cleaned == data else cleaned
 
 
+# TIFF field types and their sizes in bytes (BYTE, ASCII, SHORT, LONG, RATIONAL, SBYTE,
+# UNDEFINED, SSHORT, SLONG, SRATIONAL, FLOAT, DOUBLE).
+_TIFF_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+
+
+def _ifd0(tiff):
+    """(byte order, [(tag, type, count, value bytes)], next IFD offset) of a TIFF block."""
+    order = tiff[:2]
+    if order not in (b"II", b"MM"):
+        raise UnreadableStructure("no TIFF byte order")
+    endian = "<" if order == b"II" else ">"
+    magic, first = struct.unpack(endian + "HI", tiff[2:8])
+    if magic != 42:
+        raise UnreadableStructure("no TIFF header")
+    (count,) = struct.unpack(endian + "H", tiff[first : first + 2])
+    fields = []
+    for number in range(count):
+        at = first + 2 + 12 * number
+        tag, kind, values = struct.unpack(endian + "HHI", tiff[at : at + 8])
+        size = _TIFF_TYPE_SIZES.get(kind, 0) * values
+        if size <= 4:
+            value = tiff[at + 8 : at + 12]  # inline, as written (padded to 4 bytes)
+        else:
+            (offset,) = struct.unpack(endian + "I", tiff[at + 8 : at + 12])
+            value = tiff[offset : offset + size]
+        complete = len(value) == max(size, 4)
+        fields.append((tag, kind, values, value if complete and kind in _TIFF_TYPE_SIZES else None))
+    end = first + 2 + 12 * count
+    (next_ifd,) = struct.unpack(endian + "I", tiff[end : end + 4])
+    return order, fields, next_ifd
+
+
 def kept_exif(tiff):
-    """The EXIF fields worth keeping, as an `Exif\\0\\0` block's TIFF bytes; b"" for none."""
-    exif = PILImage.Exif()
+    """The TIFF bytes of an EXIF block with only the kept fields, copied byte for byte (an
+    artist's name in UTF-8 stays as written); b"" when none is left or it cannot be read."""
     try:
-        exif.load(tiff)
-        kept = {tag: exif[tag] for tag in KEPT_EXIF_TAGS if tag in exif}
-    except Exception:  # Pillow's EXIF reader raises many kinds on damaged data
+        order, fields, _next = _ifd0(tiff)
+    except (UnreadableStructure, struct.error):
         return b""
+    kept = [field for field in fields if field[0] in KEPT_EXIF_TAGS and field[3] is not None]
     if not kept:
         return b""
-    new = PILImage.Exif()
-    for tag, value in kept.items():
-        new[tag] = value
-    return new.tobytes()[len(EXIF_HEADER) :]
+    endian = "<" if order == b"II" else ">"
+    data_at = 8 + 2 + 12 * len(kept) + 4
+    entries, data = [], b""
+    for tag, kind, values, value in sorted(kept):
+        if _TIFF_TYPE_SIZES[kind] * values <= 4:
+            field = value
+        else:
+            field = struct.pack(endian + "I", data_at + len(data))
+            data += value + b"\x00" * (len(value) % 2)  # values start on a word boundary
+        entries.append(struct.pack(endian + "HHI", tag, kind, values) + field)
+    header = order + struct.pack(endian + "HIH", 42, 8, len(kept))
+    return header + b"".join(entries) + struct.pack(endian + "I", 0) + data
 
 
 def _exif_unchanged(tiff):
-    """True when the EXIF block holds only kept fields (and no thumbnail or sub-IFD)."""
-    exif = PILImage.Exif()
+    """True when the EXIF block holds only kept fields (no sub-IFD pointer, no thumbnail)."""
     try:
-        exif.load(tiff)
-        # A sub-IFD (EXIF, GPS) has its pointer tag in IFD0; IFD1 is the thumbnail.
-        return set(exif) <= set(KEPT_EXIF_TAGS) and _no_ifd1(tiff)
-    except Exception:
+        _order, fields, next_ifd = _ifd0(tiff)
+    except (UnreadableStructure, struct.error):
         return False
-
-
-def _no_ifd1(tiff):
-    endian = "<" if tiff[:2] == b"II" else ">"
-    (first,) = struct.unpack(endian + "I", tiff[4:8])
-    (count,) = struct.unpack(endian + "H", tiff[first : first + 2])
-    (next_ifd,) = struct.unpack(endian + "I", tiff[first + 2 + 12 * count : first + 6 + 12 * count])
-    return next_ifd == 0
+    return next_ifd == 0 and all(field[0] in KEPT_EXIF_TAGS for field in fields)
 
 
 # JPEG ---------------------------------------------------------------------------------------
@@ -351,13 +381,10 @@ def _reencoded(data, fmt):
         options = {}
         if icc := picture.info.get("icc_profile"):
             options["icc_profile"] = icc
-        exif = picture.getexif()
-        kept = {tag: exif[tag] for tag in KEPT_EXIF_TAGS if tag in exif}
+        raw_exif = picture.info.get("exif", b"")
+        kept = kept_exif(raw_exif.removeprefix(EXIF_HEADER)) if raw_exif else b""
         if kept and fmt != "GIF":
-            new = PILImage.Exif()
-            for tag, value in kept.items():
-                new[tag] = value
-            options["exif"] = new
+            options["exif"] = EXIF_HEADER + kept
         if fmt == "JPEG":
             options.update(quality=95, subsampling="keep")
         if fmt in {"GIF", "WEBP", "PNG"} and getattr(picture, "n_frames", 1) > 1:

@@ -174,6 +174,18 @@ def test_location_and_device_go_orientation_profile_and_credit_stay(fmt):
             assert "Software" not in image.info
 
 
+def test_an_artist_written_in_utf8_is_kept_byte_for_byte():
+    exif = camera_exif()
+    exif[ExifTags.Base.Artist] = "X" * 13
+    buffer = io.BytesIO()
+    picture().save(buffer, "JPEG", exif=exif)
+    # Cameras and photo tools write UTF-8 into the ASCII-typed field.
+    data = buffer.getvalue().replace(b"X" * 13, "José Müller".encode())
+    cleaned = without_private_metadata(data, "JPEG")
+    assert "José Müller".encode() in cleaned
+    assert_no_location_or_device(cleaned)
+
+
 @pytest.mark.parametrize("fmt", PHONE_FILES)
 def test_cleaning_twice_changes_nothing_more(fmt):
     once = without_private_metadata(PHONE_FILES[fmt](), fmt)
