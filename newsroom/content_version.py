@@ -21,28 +21,27 @@ replaced, so a scheduled entry appears on time. The app says how to find that mo
 """
 
 import contextvars
-import hashlib
+import enum
 import logging
-import mmap
-import os
 import secrets
 import time
-from functools import lru_cache
-from pathlib import Path
+from functools import lru_cache, partial
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.db import connections, transaction
+from django.db import transaction
+
+from .redis_cache import on_recovery
+from .version_stores import (  # noqa: F401  (the page cache imports them from here too)
+    ANY_KEY,
+    EVERY_PAGE,
+    VERSION_KEY,
+    RecordsLost,
+    check_freshness,
+    version_store,
+)
 
 logger = logging.getLogger(__name__)
-
-VERSION_KEY = "newsroom:content-version"
-# A version key lives this long even if nothing changes (every cache key has a lifetime); a
-# version that expires is simply made again, and the pages stored under it are not served.
-VERSION_SECONDS = 24 * 60 * 60
 
 
 class Version(NamedTuple):
@@ -89,129 +88,6 @@ def watch_schedule(next_scheduled_time):
     _next_scheduled_time = next_scheduled_time
 
 
-# --- where the version lives
-
-
-class CacheVersionStore:
-    """In the shared cache, fetched together with the page in one round trip."""
-
-    in_cache = True
-
-    def read(self):
-        return cache.get(VERSION_KEY)
-
-    def write(self, raw):
-        cache.set(VERSION_KEY, raw, VERSION_SECONDS)
-
-    def drop(self):
-        cache.delete(VERSION_KEY)
-
-
-class MappedVersionStore:
-    """In a memory-mapped file shared by every process on this machine (or, for a database
-    that lives in one process's memory, in that process's memory only)."""
-
-    in_cache = False
-    SIZE = 128
-
-    def __init__(self, path):
-        self.path = path
-        if path is None:
-            self._map = mmap.mmap(-1, self.SIZE)
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            if os.fstat(fd).st_size < self.SIZE:
-                os.ftruncate(fd, self.SIZE)
-            self._map = mmap.mmap(fd, self.SIZE)
-        finally:
-            os.close(fd)
-
-    @property
-    def shared(self):
-        return self.path is not None
-
-    def read(self):
-        # A read racing a write sees a mix of two tokens: a token no page is stored under,
-        # so the worst case is one extra render, never a stale page.
-        return self._map[: self.SIZE].rstrip(b"\0").decode("ascii", "replace") or None
-
-    def write(self, raw):
-        self._map[: self.SIZE] = raw.encode("ascii")[: self.SIZE].ljust(self.SIZE, b"\0")
-
-    def drop(self):
-        self._map[: self.SIZE] = bytes(self.SIZE)
-
-
-def _process_local_cache():
-    return settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
-
-
-def _database_in_memory(settings_dict):
-    name = str(settings_dict.get("NAME") or "")
-    return settings_dict["ENGINE"].endswith("sqlite3") and (
-        name in ("", ":memory:") or "mode=memory" in name or name.startswith("file:memorydb")
-    )
-
-
-def version_file_path():
-    """The shared version file for the default database, or None for an in-memory database."""
-    if settings.PAGE_CACHE_VERSION_FILE:
-        return Path(settings.PAGE_CACHE_VERSION_FILE)
-    database = connections["default"].settings_dict
-    if _database_in_memory(database):
-        return None
-    identity = "|".join(str(database.get(k) or "") for k in ("ENGINE", "HOST", "PORT", "NAME"))
-    digest = hashlib.md5(identity.encode(), usedforsecurity=False).hexdigest()[:16]
-    return Path(settings.BASE_DIR) / "var" / f"content-version-{digest}"
-
-
-_store = None
-
-
-def version_store():
-    global _store
-    if _store is None:
-        if _process_local_cache():
-            path = version_file_path()
-            try:
-                _store = MappedVersionStore(path)
-            except OSError as exc:
-                raise ImproperlyConfigured(
-                    f"The page cache cannot share its content version through {path}: {exc}. "
-                    "Set PAGE_CACHE_VERSION_FILE to a writable path that every process of this "
-                    "site uses, or use a shared cache (CACHE_URL=redis://...)."
-                ) from exc
-        else:
-            _store = CacheVersionStore()
-    return _store
-
-
-def _forget_store(setting, **kwargs):
-    global _store
-    if setting in ("CACHES", "PAGE_CACHE_VERSION_FILE", "DATABASES"):
-        _store = None
-
-
-setting_changed.connect(_forget_store)
-
-
-def check_freshness(processes):
-    """Refuse, at start-up, a configuration in which a change could go unseen by some of the
-    `processes` serving pages. Raises ImproperlyConfigured with what to do instead."""
-    if not settings.PAGE_CACHE:
-        return
-    store = version_store()  # raises when the shared file cannot be made
-    if processes > 1 and not store.in_cache and not store.shared:
-        raise ImproperlyConfigured(
-            f"The page cache cannot stay fresh with {processes} worker processes: the cache "
-            "is local to each process and the database lives in one process's memory. Run one "
-            "worker (GUNICORN_WORKERS=1), use a shared cache (CACHE_URL=redis://...), or turn "
-            "the page cache off (PAGE_CACHE=false)."
-        )
-
-
 # --- the version of the request at hand
 
 # The version one request works with, read at its first use (the page cache middleware gives
@@ -240,12 +116,122 @@ def current_version():
         return holder["version"]
     store = version_store()
     version = parse_version(store.read())
-    if version is None or version.expired:
+    if version is None:
         version = Version(secrets.token_hex(8), time.time(), _next_scheduled_time())
         store.write(version.serialise())
+    elif version.expired:
+        # A scheduled entry has just gone public: every page may show it, so every page is
+        # now stale, and each is served as it was while one request renders it again.
+        version = version._replace(next_change=_next_scheduled_time())
+        store.write(version.serialise())
+        store.record(version.token, {EVERY_PAGE, ANY_KEY}, False)
     if holder is not None:
         holder["version"] = version
     return version
+
+
+def current_generation():
+    """The generation this request's renders are stored with, read before the first of them
+    (so a change committed while it renders makes what it stores stale, never the reverse)."""
+    holder = _request_version.get()
+    if holder and "generation" in holder:
+        return holder["generation"]
+    version = current_version()
+    try:
+        generation = version_store().generation(version.token)
+    except RecordsLost:
+        _drop_version()
+        version = current_version()
+        generation = version_store().generation(version.token)
+    if holder is not None:
+        holder["generation"] = generation
+    return generation
+
+
+class Freshness(enum.Enum):
+    FRESH = "fresh"
+    STALE = "stale"  # changed since: may be served while its new version is being made
+    GONE = "gone"  # taken down since: never served
+
+
+# Pages (by name and generation) this process found fresh, and at which generation: while the
+# generation stays the same, they need no second look at their keys.
+_verified = {}
+
+
+def freshness(version, name, keys, stored_generation, generation):
+    if stored_generation >= generation:
+        return Freshness.FRESH
+    memo = (version.token, name, stored_generation)
+    if _verified.get(memo) == generation:
+        return Freshness.FRESH
+    try:
+        soft, hard = version_store().latest(version.token, keys)
+    except RecordsLost:
+        _drop_version()
+        return Freshness.GONE
+    if hard > stored_generation:
+        return Freshness.GONE
+    if soft > stored_generation:
+        return Freshness.STALE
+    if len(_verified) > 10_000:
+        _verified.clear()
+    _verified[memo] = generation
+    return Freshness.FRESH
+
+
+def remembered(name, keys, compute, timeout):
+    """`compute()`, kept in the cache until a change names one of `keys`.
+
+    Raises whatever the cache raises; callers decide how to degrade."""
+    version, generation = current_version(), current_generation()
+    key = versioned_key(version, name)
+    found = cache.get(key)
+    if found is not None:
+        value, stored_keys, stored_generation = found
+        if freshness(version, key, stored_keys, stored_generation, generation) is Freshness.FRESH:
+            return value
+    value = compute()
+    cache.set(key, (value, (*keys, EVERY_PAGE), generation), timeout)
+    return value
+
+
+def record_change(keys, *, hard=False):
+    """Record that what `keys` name has changed: now, so this process never serves what it
+    just changed, and again on commit, so no process keeps a page rendered in between (and the
+    version learns when the next scheduled entry goes public, one query)."""
+    keys = frozenset(keys) | {ANY_KEY}
+    _record(keys, hard, follow_schedule=True)
+    transaction.on_commit(partial(_record, keys, hard), robust=True)
+
+
+def _record(keys, hard, follow_schedule=False):
+    holder = _request_version.get()
+    if holder:
+        holder.pop("generation", None)
+    try:
+        store = version_store()
+        version = parse_version(store.read())
+        if version is None:
+            return
+        store.record(version.token, keys, hard)
+        if follow_schedule:
+            # Inside the change's transaction, so it sees the change (a rollback only makes
+            # the version expire early, which makes pages stale, not wrong).
+            _follow_schedule(store, version)
+    except Exception as exc:
+        logger.warning("Could not record a change (%r); dropping every cached page instead", exc)
+        _drop_version()
+
+
+def _follow_schedule(store, version):
+    """An entry may have been scheduled sooner than the version expires: expire it then."""
+    when = _next_scheduled_time()
+    if when and (not version.next_change or when < version.next_change):
+        latest = parse_version(store.read())  # another process may have moved it meanwhile
+        if latest is not None and latest.token == version.token:
+            sooner = min(filter(None, (when, latest.next_change)))
+            store.write(latest._replace(next_change=sooner).serialise())
 
 
 def bump_content_version(**kwargs):
@@ -264,8 +250,15 @@ def _drop_version():
         holder.clear()
     try:
         version_store().drop()
-    except Exception:
-        logger.exception("Could not drop the content version; cached pages may be stale")
+    except Exception as exc:
+        # The cache is unreachable: so are its pages, and when it is back every process that
+        # saw it fail drops the version (newsroom.redis_cache.on_recovery).
+        logger.warning("Could not drop the content version: %r", exc)
+
+
+# Changes made while the cache was unreachable were not recorded: pages it kept from before
+# must not come back with it.
+on_recovery(lambda: _drop_version())
 
 
 def versioned_key(version, name):
