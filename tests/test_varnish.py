@@ -10,6 +10,8 @@ import os
 import secrets
 import signal
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -166,10 +168,17 @@ def test_signed_in_users_and_the_admin_are_never_served_from_varnish(front):
     assert "xkey" not in headers and "Cache-Tag" not in headers
 
 
-def test_other_cookies_do_not_split_or_bypass_the_cache(front):
+def test_other_cookies_and_tracking_tags_share_the_readers_copy(front):
     cache, _ = front
     cached_twice(cache, "/")
     assert get(cache.url("/"), headers={"Cookie": "csrftoken=x"})[1]["X-Cache"] == "HIT"
+    assert get(cache.url("/?utm_source=feed&fbclid=abc"))[1]["X-Cache"] == "HIT"
+    # The generated entries are from the last two days (the listing's time zone is Brussels).
+    year = datetime.now(ZoneInfo("Europe/Brussels")).year
+    if datetime.now(ZoneInfo("Europe/Brussels")).timetuple().tm_yday < 3:
+        year -= 1
+    cached_twice(cache, f"/?year={year}&page=1")
+    assert get(cache.url(f"/?page=1&utm_medium=x&year={year}"))[1]["X-Cache"] == "HIT"
 
 
 def test_identical_requests_for_one_page_make_one_backend_fetch(front, site):

@@ -54,6 +54,14 @@ sub vcl_recv {
     }
     # Anonymous readers see the same public page whatever other cookies they carry.
     unset req.http.Cookie;
+    if (req.url ~ "\?") {
+        # One copy per page whatever the order of its parameters or the tracking tags added
+        # to a shared link (the app ignores them too).
+        set req.url = regsuball(req.url,
+            "(?<=[?&])(utm_[a-z_]+|fbclid|gclid|msclkid|mc_cid|mc_eid)=[^&]*(&|$)", "");
+        set req.url = regsub(req.url, "[?&]+$", "");
+        set req.url = std.querysort(req.url);
+    }
     if (req.http.X-Newsroom-Refresh) {
         # Too stale to serve while the app is healthy: wait for a fresh copy instead.
         set req.grace = 0s;
