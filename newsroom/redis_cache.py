@@ -65,9 +65,7 @@ class CircuitBreaker:
             return
 
 
-def _guarded(name):
-    unguarded = getattr(RedisCache, name)
-
+def _guarded(unguarded):
     def method(self, *args, **kwargs):
         breaker = self.breaker
         if breaker.open:
@@ -80,7 +78,7 @@ def _guarded(name):
         breaker.succeeded()
         return result
 
-    method.__name__ = name
+    method.__name__ = unguarded.__name__
     method.__doc__ = unguarded.__doc__
     return method
 
@@ -115,5 +113,10 @@ class ResilientRedisCache(RedisCache):
             self.breaker = _breakers[key]
 
 
-for _name in ResilientRedisCache.GUARDED:
-    setattr(ResilientRedisCache, _name, _guarded(_name))
+def raw(self, call):
+    """`call(client)` with the redis client itself, for what Django's API lacks."""
+    return call(self._cache.get_client(write=True))
+
+
+for _method in [*(getattr(RedisCache, name) for name in ResilientRedisCache.GUARDED), raw]:
+    setattr(ResilientRedisCache, _method.__name__, _guarded(_method))
