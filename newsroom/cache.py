@@ -189,7 +189,7 @@ def cached_page(environ):
         headers, body, keys, stored_generation = stored
         state = freshness(version, name, keys, stored_generation, generation)
         if state is Freshness.FRESH:
-            return headers, body
+            return until_next_publication(headers, version), body
         if state is Freshness.STALE:
             lock = versioned_key(version, f"render:{name}")
             if not cache.add(lock, 1, settings.PAGE_STALE_WHILE_REVALIDATE):
@@ -211,6 +211,25 @@ def not_for_shared_caches(headers):
     for a whole s-maxage (its stale-while-revalidate and stale-if-error still apply)."""
     return [
         (name, _S_MAXAGE.sub("s-maxage=0", value) if name.lower() == "cache-control" else value)
+        for name, value in headers
+    ]
+
+
+_MAX_AGES = re.compile(r"(s-maxage|max-age)=(\d+)")
+
+
+def until_next_publication(headers, version):
+    """A stored copy's lifetimes were counted from when it was stored: while an entry is
+    scheduled, count them down, so no cache in front keeps the copy past its publication."""
+    if not version.next_change:
+        return headers  # nothing scheduled: the stored headers as they are
+    left = version.seconds_left
+
+    def cap(match):
+        return f"{match[1]}={left(int(match[2]))}"
+
+    return [
+        (name, _MAX_AGES.sub(cap, value) if name.lower() == "cache-control" else value)
         for name, value in headers
     ]
 
