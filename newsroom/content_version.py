@@ -42,6 +42,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import connections, transaction
 
+from .redis_cache import on_recovery
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "newsroom:content-version"
@@ -364,6 +366,9 @@ def _forget_store(setting, **kwargs):
 
 
 setting_changed.connect(_forget_store)
+# Changes made while the cache was unreachable were not recorded: pages it kept from before
+# must not come back with it.
+on_recovery(lambda: _drop_version())
 
 
 def check_freshness(processes):
@@ -512,8 +517,8 @@ def _record(keys, hard, follow_schedule=False):
             # Inside the change's transaction, so it sees the change (a rollback only makes
             # the version expire early, which makes pages stale, not wrong).
             _follow_schedule(store, version)
-    except Exception:
-        logger.exception("Could not record a change; dropping every cached page instead")
+    except Exception as exc:
+        logger.warning("Could not record a change (%r); dropping every cached page instead", exc)
         _drop_version()
 
 
@@ -543,8 +548,10 @@ def _drop_version():
         holder.clear()
     try:
         version_store().drop()
-    except Exception:
-        logger.exception("Could not drop the content version; cached pages may be stale")
+    except Exception as exc:
+        # The cache is unreachable: so are its pages, and when it is back every process that
+        # saw it fail drops the version (newsroom.redis_cache.on_recovery).
+        logger.warning("Could not drop the content version: %r", exc)
 
 
 def versioned_key(version, name):

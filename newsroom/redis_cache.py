@@ -17,6 +17,14 @@ from django.core.cache.backends.redis import RedisCache
 logger = logging.getLogger(__name__)
 
 
+_recovery_callbacks = []
+
+
+def on_recovery(callback):
+    """Call `callback()` whenever an unreachable cache answers again."""
+    _recovery_callbacks.append(callback)
+
+
 class CacheSkipped(ConnectionError):
     """The cache is being skipped after repeated failures."""
 
@@ -62,6 +70,11 @@ class CircuitBreaker:
                 self._failures = 0
                 self.open = False
             logger.warning("Cache reachable again: using it")
+            for callback in _recovery_callbacks:
+                try:
+                    callback()
+                except Exception as exc:
+                    logger.warning("After the cache came back: %r", exc)
             return
 
 
