@@ -226,3 +226,29 @@ def test_purges_are_refused_from_addresses_outside_the_acl(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 403
+
+
+def test_with_the_database_down_readers_get_varnish_copies_and_the_apps_own(site, tmp_path):
+    site = {**site, "PAGE_S_MAXAGE": "1", "PAGE_STALE_WHILE_REVALIDATE": "1"}
+    database = tmp_path / "db.sqlite3"
+    with gunicorn(site, tmp_path / "gunicorn.log") as app:
+        with varnish(tmp_path, int(site["VARNISH_PORT"]), app.port) as cache:
+            entry = f"/entries/{slugs(site)[2]}/"
+            assert get(cache.url("/"))[0] == 200  # in Varnish (and in the app's cache)
+            # In the app's cache only (asked for as Varnish asks, under the same Host).
+            host = {"Host": f"127.0.0.1:{cache.port}"}
+            for _ in range(4):
+                assert get(app.url(entry), headers=host)[0] == 200
+            database.rename(tmp_path / "elsewhere.sqlite3")
+            database.mkdir()  # SQLite cannot open it (a missing file it would make anew)
+            try:
+                time.sleep(3)  # /healthz fails now; Varnish's copy of / is past s-maxage
+                status, headers, html = get(cache.url("/"))
+                assert status == 200 and headers["X-Cache"] == "HIT-STALE"
+                assert "12 Entries" in html
+                # Not in Varnish: the live app answers its own stored copy.
+                status, headers, _ = get(cache.url(entry))
+                assert status == 200 and headers["X-Cache"] == "MISS"
+            finally:
+                database.rmdir()
+                (tmp_path / "elsewhere.sqlite3").rename(database)
