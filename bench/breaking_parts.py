@@ -237,13 +237,32 @@ class Varnish:
             raise RuntimeError("varnishd is missing: apt-get install varnish varnish-modules")
         site = self.work / "vcl"
         site.mkdir(exist_ok=True)
+        # As deploy/varnish/backends.vcl has it for one instance (tests/varnish.py likewise):
+        # `alive` decides where requests go, `ready` (/healthz) whether the app is serving.
+        probe = ".interval = 1s; .timeout = 2s; .window = 5; .threshold = 3; .initial = 3;"
+        backend = f'.host = "127.0.0.1"; .port = "{self.backend_port}";'
         (site / "backends.vcl").write_text(
-            "vcl 4.1;\n"
-            'probe healthz { .url = "/healthz"; .interval = 1s; .timeout = 2s; '
-            ".window = 5; .threshold = 3; .initial = 3; }\n"
-            f'backend default {{ .host = "127.0.0.1"; .port = "{self.backend_port}"; '
-            ".connect_timeout = 1s; .first_byte_timeout = 30s; .probe = healthz; }\n"
-            'acl purgers { "127.0.0.1"; "::1"; "localhost"; }\n'
+            f"""vcl 4.1;
+import directors;
+import std;
+probe alive {{ .url = "/robots.txt"; {probe} }}
+probe ready {{ .url = "/healthz"; {probe} }}
+backend app {{ {backend} .probe = alive; .connect_timeout = 1s; .first_byte_timeout = 30s; }}
+backend app_ready {{ {backend} .probe = ready; }}
+sub vcl_init {{
+    new instances = directors.round_robin();
+    instances.add_backend(app);
+    new ready_watch = directors.round_robin();
+    ready_watch.add_backend(app_ready);
+}}
+sub vcl_recv {{
+    set req.backend_hint = instances.backend();
+    if (!std.healthy(ready_watch.backend())) {{
+        set req.http.X-Newsroom-App-Down = "1";
+    }}
+}}
+acl purgers {{ "127.0.0.1"; "::1"; "localhost"; }}
+"""
         )
         self.process = subprocess.Popen(
             [binary, "-F", "-j", "none", "-n", str(self.work / "varnish-work"),
