@@ -4,6 +4,8 @@ Values the form rejects (`year=abc`, `from=2024-13-45`, an over-long query, NUL 
 errors shown above the list; the view then answers 400 with no entries, never a 500.
 """
 
+import copy
+
 import django_filters
 from django import forms
 
@@ -125,8 +127,25 @@ class EntryFilter(django_filters.FilterSet):
         return any(self.data.get(name) for name in self.filters)
 
 
+class FilterCopies(dict):
+    """A FilterSet's `base_filters`, which django-filter deep-copies for every FilterSet made:
+    every filter's query set, widget, choices and options, on every listing request. A shallow
+    copy of each filter is enough: a request sets only the copy's own `model` and `parent`
+    (and its own method binding, made again here); nothing else is changed per request."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, original in self.items():
+            copied = copies[name] = copy.copy(original)
+            if copied.method is not None:
+                copied.method = copied.method  # a FilterMethod bound to the copy, not the original
+        return copies
+
+
 # `from` and `to` are the public parameter names; `from` cannot be a class attribute.
-EntryFilter.base_filters = {
-    {"date_from": "from", "date_to": "to"}.get(name, name): f
-    for name, f in EntryFilter.base_filters.items()
-}
+EntryFilter.base_filters = FilterCopies(
+    {
+        {"date_from": "from", "date_to": "to"}.get(name, name): f
+        for name, f in EntryFilter.base_filters.items()
+    }
+)
