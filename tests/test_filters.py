@@ -155,3 +155,20 @@ def test_filters_need_no_javascript(client, dated_entries):
     for name in ("q", "topic", "year", "month", "from", "to"):
         assert f'name="{name}"' in form.group(0)
     assert '<button type="submit">' in form.group(0)
+
+
+@pytest.mark.django_db
+def test_each_filterset_has_filters_of_its_own():
+    """Filters are copied per request, not deep-copied: a filter's parent and its method
+    binding belong to the request's FilterSet, never to another request's."""
+    from entries.filters import EntryFilter
+    from entries.models import Entry
+
+    entries = Entry.objects.all()
+    first = EntryFilter({"q": "a"}, queryset=entries)
+    second = EntryFilter({"q": "b"}, queryset=entries)
+    for name, filter_ in first.filters.items():
+        assert filter_ is not second.filters[name]
+        assert filter_.parent is first
+    assert first.filters["q"].filter.f is first.filters["q"]
+    assert second.filters["q"].filter.f is second.filters["q"]
