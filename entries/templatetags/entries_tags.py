@@ -212,6 +212,8 @@ def news_article(context, entry):
         "@type": "NewsArticle",
         "headline": entry.headline[:110],
         "description": entry.summary,
+        "articleBody": entry.body_text,
+        "wordCount": entry.word_count,
         "datePublished": entry.pub_date.isoformat(),
         "dateModified": max(entry.updated, entry.pub_date).isoformat(),
         "mainEntityOfPage": absolute(entry.get_absolute_url()),
