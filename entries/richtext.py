@@ -43,6 +43,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer"
 
 NUMBER = re.compile(r"[0-9]{1,9}")
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def _attribute(tag, name, value):
@@ -53,6 +54,12 @@ def _attribute(tag, name, value):
         return value if value in {"row", "col", "rowgroup", "colgroup"} else None
     # No `<` or `>` in any kept value, so in cleaned HTML they only ever delimit tags.
     if name == "href":
+        value = value.strip()
+        # An address with a scheme (checked against URL_SCHEMES by nh3) or a path on this
+        # site; anything else (`www.x.org`, `java script:`) is no link a browser would follow
+        # where the editor meant.
+        if not (SCHEME.match(value) or value.startswith(("/", "#", "?"))):
+            return None
         return value.replace("<", "%3C").replace(">", "%3E")
     return value.replace("<", "").replace(">", "")
 
