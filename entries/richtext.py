@@ -17,12 +17,13 @@ import re
 import nh3
 from django.utils.html import linebreaks
 
-# Paragraphs, h2/h3 subheadings, bold, italic, links, lists, block quotes (a quote's
-# attribution is the <figcaption> of a <figure> around it), a rule, tables, and inline photos
-# (`<figure data-image="<id>"></figure>`, filled in from the image library when shown).
+# Paragraphs, h2/h3 subheadings, bold, italic, links, lists, block quotes (a <cite> line says
+# who is quoted; a <figure> with a <figcaption> around a quote works too), a rule, tables and
+# inline photos (`<figure data-image="<id>"></figure>`, filled in from the image library when
+# shown).
 TAGS = {
     "p", "br", "h2", "h3", "strong", "em", "b", "i", "a", "ul", "ol", "li", "blockquote",
-    "hr", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "figure",
+    "hr", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "figure", "cite",
     "figcaption",
 }  # fmt: skip
 ATTRIBUTES = {

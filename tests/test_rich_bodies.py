@@ -240,3 +240,31 @@ def test_search_finds_the_text_of_a_body_and_not_its_markup(client):
     assert "Marked up" in found
     for markup in ["strong", "href", "rel", "noopener"]:
         assert "Marked up" not in visible_text(client.get(f"/?q={markup}").text), markup
+
+
+def test_the_editor_finds_images_with_thumbnails_and_entries_by_headline(admin_client, client):
+    image = make_image("harbour-dawn.jpg", width=640, height=480, caption="Dawn")
+    make_entry(headline="Fisheries deal signed")
+    found = admin_client.get(reverse("admin:entries_entry_body_images"), {"q": "dawn"}).json()
+    assert found["results"] == [
+        {
+            "id": image.pk,
+            "text": image.public_line,
+            "src": image.file.url,
+            "width": 120,
+            "height": 90,
+        }
+    ]
+    entries = admin_client.get(reverse("admin:entries_entry_body_entries"), {"q": "fisheries"})
+    [result] = entries.json()["results"]
+    assert result["text"] == "Fisheries deal signed"
+    assert result["href"] == f"/entries/id/{result['id']}/"
+    # Visitors are sent to the login page.
+    assert client.get(reverse("admin:entries_entry_body_entries")).status_code == 302
+
+
+def test_the_entry_form_uses_the_body_editor_without_inline_script(admin_client):
+    html = admin_client.get(reverse("admin:entries_entry_add")).text
+    assert re.search(r'<script src="/static/entries/body-editor.js" type="module">', html)
+    assert "data-body-editor" in html
+    assert '<script type="importmap"' not in html

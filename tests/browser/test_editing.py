@@ -27,7 +27,7 @@ def write_entry(page, headline, summary, body):
     page.goto("/admin/entries/entry/add/")
     page.get_by_label("Headline").fill(headline)
     page.get_by_label("Summary").fill(summary)
-    page.get_by_label("Body").fill(body)
+    page.get_by_role("textbox", name="Body").fill(body)  # the rich-text editor
     # The slug is filled in from the headline while typing.
     assert page.get_by_label("Slug").input_value() == re.sub(r"[^a-z0-9]+", "-", headline.lower())
 
