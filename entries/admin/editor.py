@@ -66,10 +66,11 @@ def _image_choice(image):
 
 
 def image_choices(request, model_admin):
-    """Images whose file name or caption contains `q`, newest first, with thumbnails."""
+    """Images whose file name or caption contains `q` (or select2's `term`), newest first,
+    with thumbnails: for the inline photo picker and the entry's photo field."""
     if not request.user.has_perm("entries.view_image"):
         raise PermissionDenied
-    query = request.GET.get("q", "").strip()[:200]
+    query = (request.GET.get("q") or request.GET.get("term") or "").strip()[:200]
     images = Image.objects.all()
     if query:
         images = images.filter(

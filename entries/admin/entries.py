@@ -67,7 +67,11 @@ class EntryChangeList(ChangeList):
 class EntryAdmin(admin.ModelAdmin):
     class Media:
         # body-editor-drafts.js: the unsaved-changes guard and the body kept in the browser.
-        js = ["entries/admin-image-preview.js", "entries/body-editor-drafts.js"]
+        js = [
+            "entries/admin-image-preview.js",
+            "entries/admin-photo-thumbnails.js",
+            "entries/body-editor-drafts.js",
+        ]
 
     form = EntryForm
     list_display = ["thumbnail", "headline", "pub_date", "state", "topic_names"]

@@ -184,3 +184,18 @@ def test_unsaved_text_asks_before_leaving_and_survives_a_reload(editor_page):
     page.reload()
     assert page.get_by_role("button", name="Restore it").count() == 0  # saved: draft gone
     assert_no_csp_violation(page)
+
+
+def test_the_photo_field_shows_thumbnails_beside_the_public_line(editor_page):
+    page = editor_page
+    image = make_image("240403-nac.jpg", caption="Ministers at the table")
+    page.goto("/admin/entries/entry/add/")
+    page.locator(".field-image .select2-selection").click()
+    page.locator(".select2-dropdown .select2-search__field").fill("ministers")
+    option = page.locator(".select2-results__option .photo-choice")
+    option.wait_for()
+    assert option.locator("img").get_attribute("src") == image.file.url
+    assert option.inner_text() == image.public_line
+    option.click()
+    assert page.locator("#id_image").input_value() == str(image.pk)
+    assert_no_csp_violation(page)
