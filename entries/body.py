@@ -45,7 +45,11 @@ def clean_on_save(sender, instance, raw=False, **kwargs):
 
 
 def follow_body(sender, instance, raw=False, **kwargs):
-    """post_save: the inline photo uses match the body; a changed slug is remembered."""
+    """post_save: the inline photo uses match the body; a changed slug is remembered. Raw
+    saves (loaddata) leave the uses to the fixture's own rows, or to `sync_body_images()`
+    afterwards (load_demo, restore), so a dump loads back without duplicates."""
+    if raw:
+        return
     sync_body_images([instance.pk], {instance.pk: instance.body})
     OldSlug.objects.filter(slug=instance.slug).delete()  # a current address is nobody's old one
     old = getattr(instance, "_old_slug", None)
@@ -54,10 +58,14 @@ def follow_body(sender, instance, raw=False, **kwargs):
         instance._old_slug = None
 
 
-def sync_body_images(entry_ids, bodies=None):
-    """BodyImage rows of these entries, made to match their bodies (read when not given)."""
+def sync_body_images(entry_ids=None, bodies=None):
+    """BodyImage rows of these entries (all when None), made to match their bodies."""
     from .models import Entry, Image
 
+    if entry_ids is None:
+        entry_ids = list(
+            Entry.objects.filter(body__contains="data-image").values_list("pk", flat=True)
+        )
     if bodies is None:
         bodies = dict(Entry.objects.filter(pk__in=entry_ids).values_list("pk", "body"))
     wanted = {(pk, image) for pk, body in bodies.items() for image in image_ids(body)}

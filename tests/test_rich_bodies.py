@@ -14,7 +14,7 @@ from django.db.models.functions import Concat
 from django.urls import reverse
 
 from entries import richtext
-from entries.models import BodyImage, Entry
+from entries.models import BodyImage, Entry, Image
 from entries.renditions import make_renditions
 
 from .factories import make_entry, make_image
@@ -268,3 +268,15 @@ def test_the_entry_form_uses_the_body_editor_without_inline_script(admin_client)
     assert re.search(r'<script src="/static/entries/body-editor.js" type="module">', html)
     assert "data-body-editor" in html
     assert '<script type="importmap"' not in html
+
+
+def test_a_dump_with_inline_photos_loads_back_and_keeps_them_used(tmp_path):
+    image = make_image("kept.jpg")
+    entry = make_entry(body=f'<figure data-image="{image.pk}"></figure>')
+    dump = tmp_path / "dump.json"
+    call_command("dumpdata", "entries", output=str(dump), verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("loaddata", str(dump), verbosity=0)
+    assert list(BodyImage.objects.values_list("entry_id", "image_id")) == [(entry.pk, image.pk)]
+    with pytest.raises(ProtectedError):
+        Image.objects.get(pk=image.pk).delete()
