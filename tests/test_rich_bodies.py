@@ -280,3 +280,10 @@ def test_a_dump_with_inline_photos_loads_back_and_keeps_them_used(tmp_path):
     assert list(BodyImage.objects.values_list("entry_id", "image_id")) == [(entry.pk, image.pk)]
     with pytest.raises(ProtectedError):
         Image.objects.get(pk=image.pk).delete()
+
+
+def test_pages_showing_an_inline_photo_carry_its_cache_key(client):
+    image = make_image("keyed.jpg")
+    entry = make_entry(body=f'<figure data-image="{image.pk}"></figure>')
+    assert f"image-{image.pk}" in client.get(entry.get_absolute_url())["xkey"].split()
+    assert f"image-{image.pk}" in client.get(reverse("entries:feed_rss"))["xkey"].split()
