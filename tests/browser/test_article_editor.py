@@ -199,3 +199,23 @@ def test_the_photo_field_shows_thumbnails_beside_the_public_line(editor_page):
     option.click()
     assert page.locator("#id_image").input_value() == str(image.pk)
     assert_no_csp_violation(page)
+
+
+def test_a_body_written_when_the_session_expired_is_offered_back_after_signing_in(editor_page):
+    page = editor_page
+    entry = make_entry(body="<p>Saved text.</p>")
+    page.goto(f"/admin/entries/entry/{entry.pk}/change/")
+    body_editor(page).click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" Written while signed out.")
+    page.context.clear_cookies(name="sessionid")  # the session expired (CSRF cookie kept)
+    page.get_by_role("button", name="Save and continue editing").click()
+    page.wait_for_url("**/admin/login/**")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a-long-pass-9")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**/admin/entries/entry/{entry.pk}/change/")
+    assert "Written while signed out." not in Entry.objects.get(pk=entry.pk).body
+    page.get_by_role("button", name="Restore it").click()
+    assert "Written while signed out." in body_editor(page).inner_text()
+    assert_no_csp_violation(page)
