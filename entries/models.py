@@ -482,16 +482,20 @@ class Entry(models.Model):
 
     @property
     def body_text(self):
-        """The body's words without markup (search, word count, `articleBody`)."""
-        return richtext.text(self.body)
+        """The body's words without markup (search, word count, `articleBody`), worked out
+        once per body: a page asks for it three times."""
+        known = self.__dict__.get("_body_text")
+        if known is None or known[0] != self.body:
+            known = self.__dict__["_body_text"] = (self.body, richtext.text(self.body))
+        return known[1]
 
     @property
     def word_count(self):
-        return richtext.word_count(self.body)
+        return len(self.body_text.split())
 
     @property
     def reading_minutes(self):
-        return richtext.reading_minutes(self.body)
+        return richtext.minutes_for(self.word_count)
 
 
 from .articles import BodyImage, OldSlug  # noqa: E402, F401

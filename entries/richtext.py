@@ -77,15 +77,24 @@ _cleaner = nh3.Cleaner(
 
 HAS_TAG = re.compile(r"<[A-Za-z!/?]")
 TEXT_RUN = re.compile(r"(?<=>)[^<]+|^[^<]+")
-TEXT_ESCAPES = {'"': "&quot;", "'": "&#x27;", "&nbsp;": "\u00a0"}
+# A text run holding a straight double quote or a no-break space (rare: most bodies have none).
+RUN_TO_FIX = re.compile(r'(?:^|>)[^<]*(?:"|&nbsp;)')
+TEXT_ESCAPES = {'"': "&quot;", "&nbsp;": "\u00a0"}
 TEXT_ESCAPE = re.compile("|".join(map(re.escape, TEXT_ESCAPES)))
 
 
-def _escape_like_django(match):
-    # html5ever leaves quotes bare in text and writes U+00A0 as &nbsp;; Django's escape()
-    # does the opposite. Matching it keeps a migrated body byte for byte what `linebreaks`
-    # showed, and cleaning idempotent.
+def _fix_run(match):
     return TEXT_ESCAPE.sub(lambda m: TEXT_ESCAPES[m.group()], match.group())
+
+
+def _escape_like_django(html):
+    """html5ever leaves quotes bare in text and writes U+00A0 as &nbsp;; Django's escape()
+    does the opposite. Matching it keeps a migrated body byte for byte what `linebreaks`
+    showed, and cleaning idempotent. `'` may be an entity anywhere (attribute values too);
+    `"` only in text, where `<` and `>` never appear in cleaned HTML."""
+    if RUN_TO_FIX.search(html):
+        html = TEXT_RUN.sub(_fix_run, html)
+    return html.replace("'", "&#x27;")
 
 
 def from_plain_text(text):
@@ -99,7 +108,7 @@ def clean(body):
         return ""
     if not HAS_TAG.search(body):
         body = from_plain_text(body)
-    return TEXT_RUN.sub(_escape_like_django, _cleaner.clean(body))
+    return _escape_like_django(_cleaner.clean(body))
 
 
 BLOCK_END = re.compile(r"<br>|</(?:p|h2|h3|li|blockquote|td|th|caption|figcaption)>|<hr>")
@@ -121,9 +130,13 @@ def word_count(body):
     return len(text(body).split())
 
 
+def minutes_for(words):
+    """Minutes to read `words` words at 200 a minute, at least one."""
+    return max(1, -(-words // WORDS_PER_MINUTE))
+
+
 def reading_minutes(body):
-    """Minutes to read the body at 200 words a minute, at least one."""
-    return max(1, -(-word_count(body) // WORDS_PER_MINUTE))
+    return minutes_for(word_count(body))
 
 
 PARAGRAPH_BREAK = re.compile(r"</p>\s*<p>")
