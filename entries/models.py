@@ -271,7 +271,9 @@ class EntryQuerySet(ContentQuerySet):
         for entry in objs:
             entry.body = richtext.clean(entry.body)
         created = super().bulk_create(objs, *args, **kwargs)
-        sync_body_images([entry.pk for entry in created if entry.pk])
+        with_photos = [e.pk for e in created if e.pk and "data-image" in e.body]
+        if with_photos:  # new rows have no uses yet: only those placing a photo need any
+            sync_body_images(with_photos)
         return created
 
     def bulk_update(self, objs, fields, *args, **kwargs):

@@ -287,3 +287,20 @@ def test_pages_showing_an_inline_photo_carry_its_cache_key(client):
     entry = make_entry(body=f'<figure data-image="{image.pk}"></figure>')
     assert f"image-{image.pk}" in client.get(entry.get_absolute_url())["xkey"].split()
     assert f"image-{image.pk}" in client.get(reverse("entries:feed_rss"))["xkey"].split()
+
+
+def test_bulk_writes_keep_inline_photo_uses(db):
+    image = make_image("bulk.jpg")
+    [entry] = Entry.objects.bulk_create(
+        [
+            Entry(
+                headline="B",
+                slug="b",
+                summary="S.",
+                body=f'<figure data-image="{image.pk}"></figure>',
+            )
+        ]
+    )
+    assert BodyImage.objects.filter(entry=entry, image=image).exists()
+    Entry.objects.filter(pk=entry.pk).update(body="<p>none</p>")
+    assert not BodyImage.objects.filter(image=image).exists()
