@@ -275,7 +275,9 @@ def test_a_dump_with_inline_photos_loads_back_and_keeps_them_used(tmp_path):
     entry = make_entry(body=f'<figure data-image="{image.pk}"></figure>')
     dump = tmp_path / "dump.json"
     call_command("dumpdata", "entries", output=str(dump), verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
+    BodyImage.objects.all().delete()
+    Entry.objects.all().delete()
+    Image.objects.all().delete()
     call_command("loaddata", str(dump), verbosity=0)
     assert list(BodyImage.objects.values_list("entry_id", "image_id")) == [(entry.pk, image.pk)]
     with pytest.raises(ProtectedError):

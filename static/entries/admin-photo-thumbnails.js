@@ -3,13 +3,17 @@
 // editor's image lookup, which has the thumbnails. Without JavaScript the field is a plain
 // select of public lines. Built with DOM methods: captions stay text.
 "use strict";
-window.addEventListener("load", function () {
+function showThumbnails(attempt) {
     const $ = window.django && window.django.jQuery;
     const body = document.querySelector("textarea[data-image-choices-url]");
-    if (!$ || !body) return;
+    if (!$ || !body || !document.getElementById("id_image")) return;
     const select = $("#id_image");
     const widget = select.data("select2");
-    if (!widget) return;
+    if (!widget) {
+        // Django's autocomplete.js builds the widget when the page is ready; wait for it.
+        if (attempt < 200) setTimeout(() => showThumbnails(attempt + 1), 25);
+        return;
+    }
     const options = widget.options.options;
     function choice(item) {
         if (!item.src) return item.text;
@@ -33,4 +37,5 @@ window.addEventListener("load", function () {
         if (key.startsWith("ajax")) select.removeData(key);
     }
     select.select2({ ...options, ajax: { ...options.ajax, url: body.dataset.imageChoicesUrl }, templateResult: choice });
-});
+}
+document.addEventListener("DOMContentLoaded", () => showThumbnails(0));
