@@ -65,6 +65,14 @@ def listing_page_keys(entries, *, topic=None, searched=False):
     return keys
 
 
+def count_keys(*, topic=None, searched=False):
+    """The number of entries a listing counts: changed by what changes which entries it lists."""
+    keys = {SITE, topic_key(topic.pk) if topic else LISTING}
+    if searched:
+        keys.add(SEARCH)
+    return keys
+
+
 def _body_image_keys(entry):
     # The photos placed in the body show on the page (and in feeds) like the entry's own.
     from .body import image_ids
