@@ -27,6 +27,7 @@ TAGS = {
     "figcaption",
 }  # fmt: skip
 ATTRIBUTES = {
+    "*": set(),  # none on every element (nh3 would otherwise keep `lang` and `title`)
     "a": {"href", "title"},
     "ol": {"start"},
     "th": {"colspan", "rowspan", "scope"},
