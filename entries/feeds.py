@@ -39,6 +39,16 @@ class AtomWithContent(Atom1Feed):
             handler.addQuickElement("content", item["content"], {"type": "html"})
 
 
+def rss_html(feed, text):
+    """Plain text for an RSS element that readers render as HTML (titles, descriptions).
+
+    RSS 2.0 does not say whether a title is text or HTML, and many readers take it as HTML, so
+    the text is escaped once here (the XML writer escapes it again for the document). Atom's
+    title and subtitle are typed `text`: there the XML writer's escaping is enough.
+    """
+    return text if issubclass(feed.feed_type, Atom1Feed) else escape(text)
+
+
 class LatestEntriesFeed(Feed):
     feed_type = RssWithContent
     title = "Newsroom: latest entries"
@@ -65,7 +75,7 @@ class LatestEntriesFeed(Feed):
         return items
 
     def item_title(self, item):
-        return item.headline
+        return rss_html(self, item.headline)
 
     def item_description(self, item):
         # Readers render RSS descriptions and Atom summaries as HTML: the plain-text summary
@@ -108,7 +118,7 @@ class TopicFeed(LatestEntriesFeed):
         return get_object_or_404(Topic, slug=slug)
 
     def title(self, topic):
-        return f"Newsroom: {topic.name}"
+        return rss_html(self, f"Newsroom: {topic.name}")
 
     def description(self, topic):
         # Many readers render the channel description as HTML, like item descriptions.
