@@ -19,5 +19,15 @@ class EntriesConfig(AppConfig):
         invalidation.connect()
         watch_schedule(self.get_model("Entry").objects.next_publication_time)
 
+        # Bodies are cleaned on every save (raw ones too) and their inline photos counted.
+        from django.db.models.signals import post_save, pre_save
+
+        from . import body, search
+        from .models import Entry
+
+        pre_save.connect(body.clean_on_save, sender=Entry, dispatch_uid="entry-body-clean")
+        post_save.connect(body.follow_body, sender=Entry, dispatch_uid="entry-body-follow")
+        search.connect()
+
         # Pillow refuses images over this many pixels wherever the app opens one.
         PILImage.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS

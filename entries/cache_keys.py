@@ -73,9 +73,16 @@ def count_keys(*, topic=None, searched=False):
     return keys
 
 
+def _body_image_keys(entry):
+    # The photos placed in the body show on the page (and in feeds) like the entry's own.
+    from .body import image_ids
+
+    return {image_key(pk) for pk in image_ids(entry.body)}
+
+
 def entry_page_keys(entry, linked):
     """An entry's page; `linked` the entries it links to (neighbours, related; None skipped)."""
-    keys = {SITE, TOPICS, entry_key(entry.pk)}
+    keys = {SITE, TOPICS, entry_key(entry.pk), *_body_image_keys(entry)}
     if entry.image_id:
         keys.add(image_key(entry.image_id))
     keys.update(link_key(other.pk) for other in linked if other is not None)
@@ -86,6 +93,7 @@ def feed_keys(entries, *, topic=None):
     keys = {SITE, topic_key(topic.pk) if topic else FEEDS}
     for entry in entries:
         keys.add(entry_key(entry.pk))
+        keys.update(_body_image_keys(entry))
         if entry.image_id:
             keys.add(image_key(entry.image_id))
     return keys

@@ -3,15 +3,40 @@
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 
 from newsroom.surrogate import add_keys
 
-from . import cache_keys
+from . import body, cache_keys
 from .models import Entry, Topic
 
 FEED_LENGTH = 20
+
+
+class RssWithContent(Rss201rev2Feed):
+    """RSS 2.0 whose items carry the full body in `content:encoded` (the description stays
+    the summary)."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content:encoded", item["content"])
+
+
+class AtomWithContent(Atom1Feed):
+    """Atom whose entries carry the full body as `<content type="html">`."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content", item["content"], {"type": "html"})
 
 
 def rss_html(feed, text):
@@ -25,6 +50,7 @@ def rss_html(feed, text):
 
 
 class LatestEntriesFeed(Feed):
+    feed_type = RssWithContent
     title = "Newsroom: latest entries"
     description = "The latest entries of the Newsroom news archive."
 
@@ -56,6 +82,12 @@ class LatestEntriesFeed(Feed):
         # is escaped once here, and the XML writer escapes it again for the document.
         return escape(item.summary)
 
+    def item_extra_kwargs(self, item):
+        # The body's HTML (cleaned, inline photos as plain figures, links and images
+        # absolute); the XML writer escapes it for the document.
+        content = body.render(item, absolute=self.request.build_absolute_uri)
+        return {"content": str(content)}
+
     def item_pubdate(self, item):
         return item.pub_date
 
@@ -76,7 +108,7 @@ class LatestEntriesFeed(Feed):
 
 
 class LatestEntriesAtomFeed(LatestEntriesFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomWithContent
     subtitle = LatestEntriesFeed.description
 
 
@@ -100,7 +132,7 @@ class TopicFeed(LatestEntriesFeed):
 
 
 class TopicAtomFeed(TopicFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomWithContent
 
     def subtitle(self, topic):
         # Atom's subtitle is plain text: the XML writer's escaping is enough.

@@ -1,3 +1,4 @@
+import contextvars
 import mimetypes
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -12,6 +13,7 @@ from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, Value, 
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
+from . import richtext
 from .image_metadata import strip_field_file
 
 
@@ -249,7 +251,51 @@ class Rendition(models.Model):
         return f"image/{self.format}"
 
 
+_bulk_updating = contextvars.ContextVar("entries_bulk_updating", default=False)
+
+
 class EntryQuerySet(ContentQuerySet):
+    # Bodies written in bulk are cleaned like saved ones (entries.body, entries.richtext).
+
+    def update(self, **kwargs):
+        if "body" not in kwargs or _bulk_updating.get():
+            return super().update(**kwargs)
+        from .body import clean_value, sync_body_images
+
+        kwargs["body"] = clean_value(kwargs["body"])
+        ids = list(self.values_list("pk", flat=True))
+        rows = super().update(**kwargs)
+        sync_body_images(ids)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from .body import sync_body_images
+
+        objs = list(objs)
+        for entry in objs:
+            entry.body = richtext.clean(entry.body)
+        created = super().bulk_create(objs, *args, **kwargs)
+        with_photos = [e.pk for e in created if e.pk and "data-image" in e.body]
+        if with_photos:  # new rows have no uses yet: only those placing a photo need any
+            sync_body_images(with_photos)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "body" not in fields:
+            return super().bulk_update(objs, fields, *args, **kwargs)
+        from .body import sync_body_images
+
+        objs = list(objs)
+        for entry in objs:
+            entry.body = richtext.clean(entry.body)
+        token = _bulk_updating.set(True)  # its update() gets cleaned bodies in a Case()
+        try:
+            rows = super().bulk_update(objs, fields, *args, **kwargs)
+        finally:
+            _bulk_updating.reset(token)
+        sync_body_images([entry.pk for entry in objs])
+        return rows
+
     def published(self):
         """Entries the public may see: published, and their publication time has come."""
         return self.filter(status=Entry.Status.PUBLISHED, pub_date__lte=timezone.now())
@@ -371,7 +417,9 @@ class Entry(models.Model):
     )
     summary = models.TextField(help_text="One paragraph of plain text, shown on listings.")
     body = models.TextField(
-        blank=True, help_text="The full article, plain text; a blank line starts a paragraph."
+        blank=True,
+        help_text="The full article: paragraphs, subheadings, links, lists, quotes, tables and "
+        "inline photos. Stored as HTML; only what the site allows is kept.",
     )
     image = models.ForeignKey(
         Image,
@@ -437,3 +485,23 @@ class Entry(models.Model):
     def was_updated(self):
         """Changed after publication; saves within a minute of it do not count."""
         return self.updated - self.pub_date >= timedelta(minutes=1)
+
+    @property
+    def body_text(self):
+        """The body's words without markup (search, word count, `articleBody`), worked out
+        once per body: a page asks for it three times."""
+        known = self.__dict__.get("_body_text")
+        if known is None or known[0] != self.body:
+            known = self.__dict__["_body_text"] = (self.body, richtext.text(self.body))
+        return known[1]
+
+    @property
+    def word_count(self):
+        return len(self.body_text.split())
+
+    @property
+    def reading_minutes(self):
+        return richtext.minutes_for(self.word_count)
+
+
+from .articles import BodyImage, OldSlug  # noqa: E402, F401

@@ -7,7 +7,8 @@ every way of writing rows (save, bulk updates, loaddata, raw SQL) keeps it curre
 trigger refreshes the entries of an image whose caption changes.
 
 SQLite (local runs, the first test pass): every word must appear, case-insensitively, in one
-of the same four fields; headline matches first, then newest.
+of the same four fields (the body's text, not its HTML); headline matches first, then
+newest.
 """
 
 import re
@@ -15,10 +16,23 @@ from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.backends.signals import connection_created
+from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
 from django.utils.html import escape, format_html, format_html_join
 
+from . import richtext
+
 CONFIG = "english"
+
+# The body's text without its markup (bodies are HTML, see entries.richtext): tags become
+# spaces and the entities the sanitiser writes become their characters, so `strong` or `href`
+# match only where a reader sees them. The SQLite search uses richtext.text() itself.
+BODY_TEXT_SQL = (
+    "replace(replace(replace(replace(replace(replace("
+    "regexp_replace(coalesce({body}, ''), '<[^>]*>', ' ', 'g'), "
+    "'&quot;', '\"'), '&#x27;', ''''), '&lt;', '<'), '&gt;', '>'), '&nbsp;', ' '), "
+    "'&amp;', '&')"
+)
 
 # The vector of the entry row `{row}`: the trigger's formula and the bulk fill's (one place).
 VECTOR_SQL = f"""
@@ -26,7 +40,7 @@ VECTOR_SQL = f"""
     setweight(to_tsvector('{CONFIG}', coalesce({{row}}.summary, '')), 'B') ||
     setweight(to_tsvector('{CONFIG}', coalesce(
         (SELECT caption FROM entries_image WHERE id = {{row}}.image_id), '')), 'C') ||
-    setweight(to_tsvector('{CONFIG}', coalesce({{row}}.body, '')), 'D')
+    setweight(to_tsvector('{CONFIG}', {BODY_TEXT_SQL.format(body="{row}.body")}), 'D')
 """
 
 # Bulk writers (generate_entries) set this for their transaction only (SET LOCAL) and fill the
@@ -91,6 +105,27 @@ def install_deferral(apps, schema_editor):
     """Migration step: the trigger function learns to skip rows of a deferring transaction."""
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FUNCTION_SQL)
+
+
+def refresh_vectors(apps, schema_editor):
+    """Migration step: every stored vector recomputed with the current formula."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("UPDATE entries_entry SET image_id = image_id")
+
+
+SQLITE_BODY_TEXT = "entries_body_text"
+
+
+def _register_sqlite_functions(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            SQLITE_BODY_TEXT, 1, lambda body: richtext.text(body or ""), deterministic=True
+        )
+
+
+def connect():
+    """SQLite connections learn `entries_body_text(body)` (called from EntriesConfig.ready)."""
+    connection_created.connect(_register_sqlite_functions, dispatch_uid="entries-sqlite-text")
 
 
 def uninstall(apps, schema_editor):
@@ -193,11 +228,15 @@ def search(queryset, query):
     if not terms:
         return queryset.none()
     in_headline = Q()
+    # The body's text, not its markup; computed only for rows whose HTML contains the word.
+    queryset = queryset.alias(
+        body_words=Func(F("body"), function=SQLITE_BODY_TEXT, output_field=TextField())
+    )
     for term in terms:
         queryset = queryset.filter(
             Q(headline__icontains=term)
             | Q(summary__icontains=term)
-            | Q(body__icontains=term)
+            | (Q(body__icontains=term) & Q(body_words__icontains=term))
             | Q(image__caption__icontains=term)
         )
         in_headline &= Q(headline__icontains=term)

@@ -7,6 +7,7 @@ app_name = "entries"
 
 urlpatterns = [
     path("", views.EntryListView.as_view(), name="entry_list"),
+    path("entries/id/<int:pk>/", views.entry_by_id, name="entry_by_id"),
     path("entries/<slug:slug>/", views.EntryDetailView.as_view(), name="entry_detail"),
     path("topics/", views.TopicListView.as_view(), name="topic_list"),
     path("topics/<slug:slug>/", views.TopicEntryListView.as_view(), name="topic_detail"),

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as django_sitemap
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
@@ -11,7 +11,7 @@ from newsroom.surrogate import add_keys
 
 from . import cache_keys, search
 from .filters import EntryFilter
-from .models import RELATED_ENTRIES, Entry, Topic
+from .models import RELATED_ENTRIES, Entry, OldSlug, Topic
 from .pagination import VersionedPaginationMixin
 
 
@@ -118,6 +118,19 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
     def get_queryset(self):
         return super().get_queryset().prefetch_related("topics")
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # An address the entry had before its slug changed: a permanent redirect.
+            old = OldSlug.objects.filter(
+                slug=kwargs["slug"], entry__in=Entry.objects.published()
+            ).select_related("entry")
+            moved = old.first()
+            if moved is None:
+                raise
+            return redirect(moved.entry, permanent=True)
+
     def get_context_data(self, **kwargs):
         # The links to other entries show a headline and a date: no body or search vector.
         published = Entry.objects.published().only("headline", "slug", "pub_date")
@@ -136,6 +149,14 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
 
 def sitemap(request, **kwargs):
     return add_keys(django_sitemap(request, **kwargs), cache_keys.SITEMAP_PAGE_KEYS)
+
+
+@require_safe
+def entry_by_id(request, pk):
+    """`/entries/id/<pk>/`, the address body links to other entries use: a permanent redirect
+    to the entry's current address, whatever its slug has become."""
+    entry = get_object_or_404(Entry.objects.published().only("slug"), pk=pk)
+    return redirect(entry, permanent=True)
 
 
 @require_safe

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django_filters",
     # Admin login lockout (see the AXES_* settings below).
     "axes",
+    # The entry body's editor toolkit (static files only; see entries/admin/editor.py).
+    "django_prose_editor",
     "entries",
 ]
 

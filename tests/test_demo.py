@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils.html import escape
 from PIL import Image as PILImage
 
 from entries.models import Entry, Image, Topic
@@ -95,3 +96,23 @@ def test_loading_twice_changes_nothing(demo_site):
 def test_if_empty_skips_a_database_that_has_entries(demo_site, capsys):
     call_command("load_demo", if_empty=True)
     assert "not loaded" in capsys.readouterr().out
+
+
+def test_synthetic_demo_entries_show_what_the_body_editor_can_do(client, demo_site):
+    from entries.models import BodyImage
+
+    rich = Entry.objects.filter(slug__startswith="demo-entry-", body__contains="<h2>")
+    assert rich.count() >= 10
+    for entry in rich:
+        for part in ["<h2>", "<h3>", "<ul>", "<ol>", "<blockquote>", "<cite>", "<hr>"]:
+            assert part in entry.body, (entry.slug, part)
+        assert 'href="/entries/id/' in entry.body
+        assert 'href="https://' in entry.body
+        assert BodyImage.objects.filter(entry=entry).exists()
+    html = client.get(rich.first().get_absolute_url()).text
+    assert '<figure class="entry-image body-image">' in html
+
+
+def test_reference_entries_keep_their_real_text_only(demo_site):
+    for entry in Entry.objects.exclude(slug__startswith="demo-entry-"):
+        assert entry.body == f"<p>{escape(entry.summary)}</p>", entry.slug

@@ -18,7 +18,7 @@ def test_entry_page_shows_the_whole_entry(client):
     entry = make_entry(
         headline="Ministers meet",
         summary="The summary.",
-        body="First paragraph.\n\nSecond <paragraph>.",
+        body="<p>First paragraph.</p><p>Second &lt;paragraph&gt;.</p>",
         image=image,
     )
     entry.topics.add(topic)

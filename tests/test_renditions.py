@@ -116,7 +116,11 @@ def test_listing_uses_picture_with_webp_jpeg_srcset_and_lazy_loading(client):
         assert re.search(
             r'<img src="[^"]+-640w\.jpeg" srcset="[^"]+320w, [^"]+640w, [^"]+1280w"', picture
         )
-        assert 'sizes="(min-width: 48rem) min(44rem, 1500px)' in picture
+        # A thumbnail beside the text on wide screens, the column width on phones.
+        assert (
+            'sizes="(min-width: 48rem) min(10.5rem, 1500px), min(calc(100vw - 2rem), 1500px)"'
+            in picture
+        )
         assert 'width="1500" height="1000"' in picture
         assert ('loading="lazy"' in picture) == (n > 0)  # the first entry loads at once
 

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
@@ -10,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from ..forms import EntryForm
 from ..models import Entry, EntryQuerySet
+from . import editor
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail
 from .preview import EntryPreviewView
 
@@ -63,7 +66,12 @@ class EntryChangeList(ChangeList):
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
     class Media:
-        js = ["entries/admin-image-preview.js"]
+        # body-editor-drafts.js: the unsaved-changes guard and the body kept in the browser.
+        js = [
+            "entries/admin-image-preview.js",
+            "entries/admin-photo-thumbnails.js",
+            "entries/body-editor-drafts.js",
+        ]
 
     form = EntryForm
     list_display = ["thumbnail", "headline", "pub_date", "state", "topic_names"]
@@ -89,6 +97,11 @@ class EntryAdmin(admin.ModelAdmin):
         ),
     ]
     actions = ["publish", "unpublish"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["widget"] = editor.BodyEditor()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_changelist(self, request, **kwargs):
         return EntryChangeList
@@ -208,8 +221,12 @@ class EntryAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view, cacheable=True)
+        body_images = self.admin_site.admin_view(partial(editor.image_choices, model_admin=self))
+        body_entries = self.admin_site.admin_view(partial(editor.entry_choices, model_admin=self))
         return [
             path("<int:pk>/preview/", preview, name="entries_entry_preview"),
+            path("body/images/", body_images, name="entries_entry_body_images"),
+            path("body/entries/", body_entries, name="entries_entry_body_entries"),
             *super().get_urls(),
         ]
 

@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ..forms import ImageForm
-from ..models import Image
+from ..models import Entry, Image
 from ..signals import files_follow_transaction
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail, thumbnail_size
 
@@ -42,7 +42,10 @@ class ImageAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(entry_count=Count("entries"))
+            # Entries with it as their photo, or placed in their body.
+            .annotate(
+                entry_count=Count("entries", distinct=True) + Count("body_uses", distinct=True)
+            )
             .order_by(*Image._meta.ordering)
         )
 
@@ -95,7 +98,15 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Entries using it")
     def used_by(self, image):
-        entries = list(image.entries.order_by("-pub_date")[:50]) if image.pk else []
+        entries = (
+            list(
+                Entry.objects.filter(
+                    Q(image=image) | Q(pk__in=image.body_uses.values("entry"))
+                ).order_by("-pub_date")[:50]
+            )
+            if image.pk
+            else []
+        )
         if not entries:
             return "None: it can be deleted."
         return format_html(

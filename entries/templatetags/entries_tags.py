@@ -16,6 +16,8 @@ register = template.Library()
 # The column is at most 46rem wide (44rem of image), below that the viewport less its padding;
 # images are never shown wider than themselves.
 IMAGE_SIZES = "(min-width: 48rem) min(44rem, {w}px), min(calc(100vw - 2rem), {w}px)"
+# Listing cards show the photo as a 10.5rem thumbnail from 48rem on (static/css/site.css).
+CARD_SIZES = "(min-width: 48rem) min(10.5rem, {w}px), min(calc(100vw - 2rem), {w}px)"
 DEFAULT_WIDTH = 640
 
 # Characters that could end a <script> element or start a comment inside one, as JSON escapes.
@@ -78,7 +80,7 @@ def entry_card(entry, lazy=False, highlight=None):
     figure = (
         format_html(
             '<figure class="entry-image">\n  {}\n  <figcaption>{}</figcaption>\n</figure>\n',
-            picture(image, lazy),
+            picture(image, lazy, CARD_SIZES),
             image.public_line,
         )
         if image
@@ -102,7 +104,7 @@ def entry_card(entry, lazy=False, highlight=None):
 
 
 @register.simple_tag
-def picture(image, lazy=False):
+def picture(image, lazy=False, sizes=IMAGE_SIZES):
     """<picture> with WebP and JPEG renditions, from rows only: no file is opened or checked.
     Without renditions (not made yet) the original is shown."""
     renditions = image.renditions_by_format()
@@ -117,7 +119,7 @@ def picture(image, lazy=False):
             image.height,
             loading,
         )
-    sizes = IMAGE_SIZES.format(w=image.width)
+    sizes = sizes.format(w=image.width)
     fallback = next((r for r in reversed(jpeg) if r.width <= DEFAULT_WIDTH), jpeg[0])
     source = (
         format_html('<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webp), sizes)
@@ -212,6 +214,8 @@ def news_article(context, entry):
         "@type": "NewsArticle",
         "headline": entry.headline[:110],
         "description": entry.summary,
+        "articleBody": entry.body_text,
+        "wordCount": entry.word_count,
         "datePublished": entry.pub_date.isoformat(),
         "dateModified": max(entry.updated, entry.pub_date).isoformat(),
         "mainEntityOfPage": absolute(entry.get_absolute_url()),

@@ -6,6 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from entries.body import sync_body_images
+
 SUFFIXES = (".media.tar.gz", ".json")
 
 
@@ -35,6 +37,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             call_command("flush", interactive=False, verbosity=0)
             call_command("loaddata", str(dump), verbosity=0)
+            sync_body_images()  # inline photo uses of dumps made before they were kept
         self.stdout.write(f"Database restored from {dump}.")
 
         if media.is_file():
