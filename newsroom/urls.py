@@ -21,9 +21,13 @@ def serve_media(request, path):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media"),
     path("", include("entries.urls")),
 ]
+if settings.MEDIA_STORAGE == "filesystem":
+    # Before the entries' routes, which would otherwise answer 404 first.
+    urlpatterns.insert(
+        -1, path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media")
+    )
 
 # A database outage gives a plain 503 page instead of the 500 page.
 handler500 = "newsroom.health.server_error"

@@ -2,6 +2,9 @@ import os
 
 import pytest
 
+# The S3 API server fixtures (moto), for the object storage tests.
+pytest_plugins = ["tests.s3"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_files(settings, tmp_path):

@@ -62,7 +62,7 @@ class ImageAdmin(admin.ModelAdmin):
             raise PermissionDenied
         width, height = thumbnail_size(image, PREVIEW_WIDTH) if image.width else (0, 0)
         return JsonResponse(
-            {"src": image.file.url, "width": width, "height": height, "line": image.public_line}
+            {"src": image.url, "width": width, "height": height, "line": image.public_line}
         )
 
     @admin.display(description="Photo")
