@@ -9,8 +9,8 @@ class EntriesConfig(AppConfig):
         from django.conf import settings
         from PIL import Image as PILImage
 
-        # Connect the receivers: image files follow the transaction; renditions are made.
-        from . import invalidation, renditions, signals  # noqa: F401
+        # Connect the receivers: image files follow the transaction; renditions are queued.
+        from . import invalidation, renditions, signals, tasks  # noqa: F401
 
         # Any content change drops the page cache's content version (newsroom/cache.py).
         invalidation.connect()

@@ -140,6 +140,10 @@ class Image(models.Model):
         # read from the upload (asking the storage would be a round trip to the bucket).
         if self.file and not self.file._committed:
             self.file_size = self.file.size
+            # A new file's renditions are still to be made (entries/tasks.py).
+            self.rendition_status = RenditionStatus.PENDING
+            self.rendition_attempts = 0
+            self.rendition_error = ""
         super().save(*args, **kwargs)
 
     def clean(self):

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django_filters",
     # Admin login lockout (see the AXES_* settings below).
     "axes",
+    # The database backend of Django's tasks framework: renditions off the request.
+    "django_tasks_db",
     "entries",
 ]
 
@@ -206,6 +208,18 @@ if MEDIA_STORAGE == "s3":
 # dumpdata/loaddata (and so backups) keep times to the microsecond; Django's own JSON cuts them
 # to milliseconds. See newsroom/serializers/exact_json.py.
 SERIALIZATION_MODULES = {"json": "newsroom.serializers.exact_json"}
+
+# Background tasks (Django's tasks framework): `database` queues them in the database for
+# `manage.py db_worker` (django-tasks-db; `make run` starts one beside gunicorn), `immediate`
+# runs them in the process that queues them, at once (tests, one-off scripts).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="") or "database"
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be `database` or `immediate`.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 
 # Where `make backup` (manage.py backup) writes database dumps and media archives.
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
