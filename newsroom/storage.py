@@ -13,10 +13,13 @@ Pages build media URLs from the stored name and `MEDIA_URL` (the bucket's or CDN
 URL on S3) by string work alone: rendering never calls the storage, let alone the network.
 """
 
+import os
 import posixpath
 import secrets
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
 from django.utils.encoding import filepath_to_uri
 
@@ -38,3 +41,33 @@ class UnguessableNames:
 
 class MediaFileSystemStorage(UnguessableNames, FileSystemStorage):
     """MEDIA_ROOT on the local disk."""
+
+
+def stored_names(storage):
+    """The name of every file in a storage, sorted: a bucket is listed by its keys (1,000 a
+    request), a folder walked on disk."""
+    bucket = getattr(storage, "bucket", None)
+    if bucket is not None:  # django-storages' S3Storage
+        prefix = f"{storage.location.strip('/')}/" if storage.location.strip("/") else ""
+        return sorted(obj.key[len(prefix) :] for obj in bucket.objects.filter(Prefix=prefix))
+    root = Path(storage.location)
+    if not root.is_dir():
+        return []
+    return sorted(
+        str(Path(folder, file).relative_to(root).as_posix())
+        for folder, _dirs, files in os.walk(root)
+        for file in files
+    )
+
+
+def write_exactly(storage, name, content):
+    """Store `content` under exactly `name` (a restore or a move), replacing a file there."""
+    parts = PurePosixPath(name).parts
+    if not name or name.startswith("/") or ".." in parts or "\\" in name:
+        raise SuspiciousFileOperation(f"refusing to write outside the media storage: {name!r}")
+    if isinstance(storage, FileSystemStorage) and storage.exists(name):
+        storage.delete(name)  # the disk would pick another name rather than overwrite
+    saved = storage.save(name, content)
+    if saved != name:
+        raise SuspiciousFileOperation(f"{name!r} was stored as {saved!r}")
+    return saved
