@@ -51,7 +51,11 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     try:
         for name, command in commands().items():
-            processes[name] = subprocess.Popen(command, cwd=ROOT, env=os.environ)
+            # Their own session: Ctrl-C reaches this process only, which then sends each one
+            # SIGTERM once (a second signal would make the worker drop its task half-done).
+            processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=os.environ, start_new_session=True
+            )
         while not stopping:
             exited = {name: p.returncode for name, p in processes.items() if p.poll() is not None}
             if exited:
