@@ -1,8 +1,9 @@
 """Renditions are made off the request, by a background task (Django's tasks framework).
 
-An image's row commits, then `enqueue_renditions` queues `make_image_renditions` (with the
-database backend, django-tasks-db, a row that `manage.py db_worker` picks up: no other server
-needed). The admin's save returns at once; pages show the original until the renditions
+Saving an image with a new file queues `make_image_renditions`: with the database backend
+(django-tasks-db) a task row written in the image's own transaction, which `manage.py
+db_worker` picks up once it commits (no other server needed); with another backend, queued
+after the commit. The admin's save returns at once; pages show the original until the renditions
 exist. A failed attempt is recorded on the image (`rendition_status`, `rendition_attempts`,
 `rendition_error`, shown in the admin) and retried later, up to MAX_ATTEMPTS in all; after
 that the image stays "Failed" until `manage.py make_renditions` or a new file succeeds.
@@ -16,6 +17,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.tasks import task, task_backends
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 
 from .models import Image, RenditionStatus
 from .renditions import make_renditions
@@ -91,4 +93,14 @@ def image_saved(sender, instance, created, raw=False, **kwargs):
     # `_stored_file_name`: the name in the row before this save (entries/signals.py).
     if created or instance.file.name != getattr(instance, "_stored_file_name", None):
         image_id, name = instance.pk, instance.file.name
-        transaction.on_commit(lambda: enqueue_renditions(image_id, name))
+        if _queue_is_this_database():
+            # The task row is written in the image's own transaction: both commit or neither,
+            # so no upload can lose its task, and no worker sees it before the commit.
+            with transaction.atomic():  # a savepoint: a failed INSERT spoils nothing else
+                enqueue_renditions(image_id, name)
+        else:
+            transaction.on_commit(lambda: enqueue_renditions(image_id, name))
+
+
+def _queue_is_this_database():
+    return isinstance(task_backends[make_image_renditions.backend], DatabaseBackend)

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -64,6 +65,22 @@ def test_the_admin_save_only_queues_the_renditions_and_a_worker_makes_them(
     assert image.rendition_status == RenditionStatus.READY
     assert image.renditions.count() == 6
     assert "<picture>" in client.get("/").text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_commits_with_the_image_or_not_at_all(settings):
+    settings.TASKS = DATABASE_TASKS
+
+    class Failure(Exception):
+        pass
+
+    with pytest.raises(Failure), transaction.atomic():
+        make_image("rolled-back.jpg")
+        raise Failure
+    assert not Image.objects.exists()
+    assert not DBTaskResult.objects.exists()
+    image = make_image("kept.jpg")
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [image.pk, image.file.name]
 
 
 @pytest.mark.django_db
