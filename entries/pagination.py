@@ -9,12 +9,14 @@
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
 
-from newsroom.cache import current_version, versioned_key
+from newsroom.cache import normalised_query
+from newsroom.content_version import current_version, versioned_key
 
 # Below this offset, a plain OFFSET is as cheap as a seek.
 SEEK_FROM = 500
@@ -39,7 +41,7 @@ class VersionedPaginator(Paginator):
         if count is None:
             count = super().count
             try:
-                cache.set(key, count, None)
+                cache.set(key, count, settings.PAGE_CACHE_SECONDS)
             except Exception:
                 pass
         return count
@@ -82,12 +84,26 @@ class VersionedPaginator(Paginator):
 
 
 class VersionedPaginationMixin:
-    """For list views: the paginator above, its count keyed by the URL minus the page."""
+    """For list views: the paginator above, its count keyed by the URL minus the page.
+
+    Only the query parameters the view understands (`query_parameters()`) make the key, and
+    only while they are valid (`query_is_valid()`): junk in a query string must not make a
+    stored count of its own."""
 
     paginator_class = VersionedPaginator
 
+    def query_parameters(self):
+        return {self.page_kwarg}
+
+    def query_is_valid(self):
+        return True
+
     def get_paginator(self, queryset, per_page, **kwargs):
-        query = self.request.GET.copy()
-        query.pop(self.page_kwarg, None)
-        key = f"{self.request.path}?{query.urlencode()}"
+        key = None
+        if self.query_is_valid():
+            known = self.query_parameters() - {self.page_kwarg}
+            query = "&".join(
+                f"{name}={value}" for name, value in self.request.GET.items() if name in known
+            )
+            key = f"{self.request.path}?{normalised_query(query)}"
         return super().get_paginator(queryset, per_page, count_key=key, **kwargs)
