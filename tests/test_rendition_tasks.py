@@ -43,6 +43,17 @@ def add(client, name="harbour.jpg", width=900, height=600):
     )
 
 
+def run_worker_once():
+    """django-tasks-db's worker in this process until the queue is empty (it installs its
+    own SIGINT/SIGTERM handlers; pytest's are put back)."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        call_command("db_worker", batch=True, verbosity=0)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_admin_save_only_queues_the_renditions_and_a_worker_makes_them(
     editor_client, settings, client
@@ -60,7 +71,7 @@ def test_the_admin_save_only_queues_the_renditions_and_a_worker_makes_them(
     make_entry(image=image)
     assert f'src="{image.url}"' in client.get("/").text
 
-    call_command("db_worker", batch=True, verbosity=0)
+    run_worker_once()
     image.refresh_from_db()
     assert image.rendition_status == RenditionStatus.READY
     assert image.renditions.count() == 6
