@@ -65,6 +65,14 @@ def listing_page_keys(entries, *, topic=None, searched=False):
     return keys
 
 
+def count_keys(*, topic=None, searched=False):
+    """The number of entries a listing counts: changed by what changes which entries it lists."""
+    keys = {SITE, topic_key(topic.pk) if topic else LISTING}
+    if searched:
+        keys.add(SEARCH)
+    return keys
+
+
 def entry_page_keys(entry, linked):
     """An entry's page; `linked` the entries it links to (neighbours, related; None skipped)."""
     keys = {SITE, TOPICS, entry_key(entry.pk)}

@@ -50,6 +50,10 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     def query_is_valid(self):
         return self.filterset.is_valid()
 
+    def count_keys(self):
+        topic = getattr(self, "topic", None)
+        return cache_keys.count_keys(topic=topic, searched=bool(self.filterset.query))
+
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         # The page may be stored only when its query string is made of these parameters.

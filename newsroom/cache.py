@@ -37,16 +37,24 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 
 from .content_version import (
+    ANY_KEY,
+    EVERY_PAGE,
     VERSION_KEY,
+    Freshness,
     bump_content_version,
+    current_generation,
     current_version,
     end_request_scope,
+    freshness,
     parse_version,
+    record_change,
     request_scope,
     version_store,
     versioned_key,
 )
+from .purge import purge_on_commit
 from .redis_cache import CacheSkipped
+from .surrogate import keys_of
 
 __all__ = ["PageCacheApp", "PageCacheMiddleware", "accept_query", "bump_content_version"]
 
@@ -136,7 +144,12 @@ def _never_stored_prefixes():
 
 
 def cached_page(environ):
-    """The stored (headers, body) for this request, or None. Never raises."""
+    """The stored (headers, body) to answer this request with, or None. Never raises.
+
+    A page that changed since it was stored is still answered while another request renders
+    its new version (that request holds the page's render lock, which lapses after
+    PAGE_STALE_SECONDS); the first request to find it changed takes the lock and renders
+    (environ["newsroom.render_lock"]). A page taken down since is never answered."""
     global _seen_token
     if not settings.PAGE_CACHE or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
@@ -152,18 +165,37 @@ def cached_page(environ):
             version = parse_version(store.read())
             if version is None or version.expired:
                 return None
-            return cache.get(versioned_key(version, name))
-        guess = _seen_token
-        found = cache.get_many(
-            [VERSION_KEY, f"newsroom:{guess}:{name}"] if guess else [VERSION_KEY]
-        )
-        version = parse_version(found.get(VERSION_KEY))
-        if version is None or version.expired:
-            return None  # the full path makes a new version
-        if version.token == guess:
-            return found.get(f"newsroom:{guess}:{name}")
-        _seen_token = version.token
-        return cache.get(versioned_key(version, name))
+            stored = cache.get(versioned_key(version, name))
+            generation = store.generation(version.token) if stored else None
+        else:
+            guess = _seen_token
+            wanted = [VERSION_KEY]
+            if guess:
+                wanted += [f"newsroom:{guess}:{name}", store.generation_key(guess)]
+            found = cache.get_many(wanted)
+            version = parse_version(found.get(VERSION_KEY))
+            if version is None or version.expired:
+                return None  # the full path makes a new version
+            if version.token != guess:
+                _seen_token = version.token
+                found = cache.get_many(
+                    [versioned_key(version, name), store.generation_key(version.token)]
+                )
+            stored = found.get(versioned_key(version, name))
+            generation = found.get(store.generation_key(version.token))
+        if stored is None or generation is None or len(stored) != 4:
+            return None
+        headers, body, keys, stored_generation = stored
+        state = freshness(version, name, keys, stored_generation, generation)
+        if state is Freshness.FRESH:
+            return headers, body
+        if state is Freshness.STALE:
+            lock = versioned_key(version, f"render:{name}")
+            if not cache.add(lock, 1, settings.PAGE_STALE_WHILE_REVALIDATE):
+                return headers, body  # its new version is on its way
+            environ["newsroom.render_lock"] = lock
+            environ["newsroom.stale_copy"] = (headers, body)  # if the render fails
+        return None
     except Exception as exc:
         _warn_cache_down(exc)
         return None
@@ -204,6 +236,14 @@ class PageCacheMiddleware:
             return self._respond(request)
         finally:
             end_request_scope(scope)
+            lock = request.META.pop("newsroom.render_lock", None)
+            if lock:
+                # Stored or failed, this render is over: the next reader of a still-stale
+                # page renders it again rather than being served the old one.
+                try:
+                    cache.delete(lock)
+                except Exception as exc:
+                    _warn_cache_down(exc)
 
     def _respond(self, request):
         stored = cached_page(request.META)
@@ -214,14 +254,26 @@ class PageCacheMiddleware:
                 last_modified=_last_modified(stored[0]),
                 response=_replay(request, stored),
             )
+        started = time.time()
+        generation = None
+        if settings.PAGE_CACHE and request.method == "GET" and not _bypass(request.META):
+            try:
+                generation = current_generation()  # before the view reads anything
+            except Exception as exc:
+                _warn_cache_down(exc)
         response = self.get_response(request)
+        stale = request.META.pop("newsroom.stale_copy", None)
+        if stale is not None and response.status_code >= 500:
+            # The database (or anything) failed while renewing a page that changed: the copy
+            # from before the change beats an error page (stale-if-error, as Varnish does).
+            return _replay(request, stale)
         if request.method not in ("GET", "HEAD") or not self._is_public(request, response):
             return response
         if _bypass(request.META):
             # A signed-in user's copy must never land in a shared cache in front of us.
             patch_cache_control(response, private=True)
             return response
-        return self._finish_public(request, response)
+        return self._finish_public(request, response, generation, started)
 
     @staticmethod
     def _is_public(request, response):
@@ -238,7 +290,7 @@ class PageCacheMiddleware:
         vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
         return vary <= {"cookie", "accept-encoding"}
 
-    def _finish_public(self, request, response):
+    def _finish_public(self, request, response, generation, started):
         try:
             version = current_version()
         except Exception as exc:
@@ -246,8 +298,8 @@ class PageCacheMiddleware:
             version = None
         body = response.content
         response["ETag"] = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
-        if version is not None:
-            response["Last-Modified"] = http_date(version.created)
+        # When this render began: whatever changed before is in it.
+        response["Last-Modified"] = http_date(started)
         lifetime = version.seconds_left if version else (lambda limit: limit)
         patch_cache_control(
             response,
@@ -257,20 +309,24 @@ class PageCacheMiddleware:
         )
         response["Content-Length"] = str(len(body))
         keep = version.seconds_left(settings.PAGE_CACHE_SECONDS) if version else 0
-        if settings.PAGE_CACHE and keep and request.method == "GET" and _query_accepted(request):
+        if (
+            settings.PAGE_CACHE
+            and keep
+            and generation is not None
+            and request.method == "GET"
+            and _query_accepted(request)
+        ):
+            keys = (*sorted(keys_of(response) or {ANY_KEY}), EVERY_PAGE)
             try:
                 cache.set(
                     versioned_key(version, _page_name(request.META)),
-                    (list(response.items()), body),
+                    (list(response.items()), body, keys, generation),
                     keep,
                 )
             except Exception as exc:
                 _warn_cache_down(exc)
         return get_conditional_response(
-            request,
-            etag=response["ETag"],
-            last_modified=version.created if version else None,
-            response=response,
+            request, etag=response["ETag"], last_modified=int(started), response=response
         )
 
 
@@ -299,10 +355,8 @@ def invalidate(keys, *, hard=False):
     """The app tells the caches what changed: `keys` name what the changed pages show (the
     app's vocabulary, e.g. `entry-12`); `hard` for takedowns, which are never served stale.
 
-    Minimal version (#14): the page cache still drops its whole content version; the HTTP
-    cache in front is purged by these keys once the transaction commits (newsroom/purge.py).
-    """
-    from newsroom.purge import purge_on_commit
-
-    bump_content_version()
+    The page cache records the change (pages naming any of the keys are stale from now on,
+    and gone when `hard`), and the HTTP caches in front are purged by the same keys once the
+    transaction commits (newsroom/purge.py)."""
+    record_change(keys, hard=hard)
     purge_on_commit(keys, hard=hard)

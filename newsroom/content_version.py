@@ -21,21 +21,28 @@ replaced, so a scheduled entry appears on time. The app says how to find that mo
 """
 
 import contextvars
+import enum
+import fcntl
 import hashlib
 import logging
 import mmap
 import os
 import secrets
+import struct
+import threading
 import time
-from functools import lru_cache
+import zlib
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import connections, transaction
+
+from .redis_cache import on_recovery
 
 logger = logging.getLogger(__name__)
 
@@ -92,41 +99,169 @@ def watch_schedule(next_scheduled_time):
 # --- where the version lives
 
 
+# Every page and count is stored with the *generation* read when its render began; every
+# change records, for each key it names, the generation it made. A page is fresh while none of
+# its keys has a record newer than its own generation. Generations, not clock times: they are
+# one counter for every process and instance, so no clock skew can make a stale page look fresh.
+ANY_KEY = "*"  # carried by pages that name no keys, and recorded by every change
+EVERY_PAGE = "newsroom:every-page"  # carried by every page: recorded when a schedule passes
+SENTINEL = "newsroom:sentinel"  # present while the records of a version are complete
+
+# Atomic: the next generation, then each key's record raised to it (never lowered: two changes
+# racing must leave the newer one). One round trip.
+RECORD_SCRIPT = """
+local g = redis.call('INCR', KEYS[1])
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+for i = 3, #ARGV do
+  redis.call('ZADD', KEYS[2], 'GT', g, ARGV[i])
+  if ARGV[2] == '1' then redis.call('ZADD', KEYS[3], 'GT', g, ARGV[i]) end
+end
+return g
+"""
+
+
+class RecordsLost(Exception):
+    """The shared cache evicted part of a version's records: nothing under it can be trusted."""
+
+
 class CacheVersionStore:
-    """In the shared cache, fetched together with the page in one round trip."""
+    """In the shared cache (Redis), fetched together with the page in one round trip. The
+    generation and the key records live under the version's token, in Redis sorted sets whose
+    members are the keys and whose scores are the generations that last touched them."""
 
     in_cache = True
+
+    def __init__(self):
+        self._records_script = None
+
+    def _key(self, name):
+        return cache.make_and_validate_key(name)
+
+    @staticmethod
+    def generation_key(token):
+        return f"newsroom:{token}:generation"
 
     def read(self):
         return cache.get(VERSION_KEY)
 
     def write(self, raw):
+        # The generation and the records exist before the version is visible: a change
+        # recorded in between must find them, not create a counter the version then resets.
+        token = raw.split("|", 1)[0]
+        cache.add(self.generation_key(token), 1, VERSION_SECONDS)
+        self._raw(
+            lambda client: (
+                client.pipeline()
+                .zadd(self._key(f"newsroom:{token}:soft"), {SENTINEL: 0})
+                .zadd(self._key(f"newsroom:{token}:hard"), {SENTINEL: 0})
+                .expire(self._key(f"newsroom:{token}:soft"), VERSION_SECONDS)
+                .expire(self._key(f"newsroom:{token}:hard"), VERSION_SECONDS)
+                .execute()
+            )
+        )
         cache.set(VERSION_KEY, raw, VERSION_SECONDS)
 
     def drop(self):
         cache.delete(VERSION_KEY)
 
+    def _raw(self, call):
+        """A call on the redis client itself (sorted sets and scripts are beyond Django's
+        cache API), through the backend's circuit breaker (newsroom.redis_cache)."""
+        return caches["default"].raw(call)
+
+    def generation(self, token):
+        found = cache.get(self.generation_key(token))
+        if found is None:
+            raise RecordsLost(token)
+        return int(found)
+
+    def latest(self, token, keys):
+        """(soft, hard): the newest generations recorded for any of `keys`."""
+        keys = list(keys)
+        soft_key = self._key(f"newsroom:{token}:soft")
+        hard_key = self._key(f"newsroom:{token}:hard")
+        soft, hard = self._raw(
+            lambda client: (
+                client.pipeline()
+                .zmscore(soft_key, [SENTINEL, *keys])
+                .zmscore(hard_key, keys)
+                .execute()
+            )
+        )
+        if soft[0] is None:
+            raise RecordsLost(token)
+        return (
+            int(max((score for score in soft[1:] if score is not None), default=0)),
+            int(max((score for score in hard if score is not None), default=0)),
+        )
+
+    def record(self, token, keys, hard):
+        keys = sorted(keys)
+        names = [
+            self._key(self.generation_key(token)),
+            self._key(f"newsroom:{token}:soft"),
+            self._key(f"newsroom:{token}:hard"),
+        ]
+        return self._raw(
+            lambda client: client.eval(
+                RECORD_SCRIPT, 3, *names, VERSION_SECONDS, "1" if hard else "0", *keys
+            )
+        )
+
+
+class NoVersionStore:
+    """With no cache at all (DummyCache): nothing is kept, so nothing can be stale."""
+
+    in_cache = False
+    shared = True
+
+    def read(self):
+        return None
+
+    def write(self, raw):
+        pass
+
+    drop = write
+
+    def generation(self, token):
+        return 0
+
+    def latest(self, token, keys):
+        return 0, 0
+
+    def record(self, token, keys, hard):
+        return 0
+
 
 class MappedVersionStore:
     """In a memory-mapped file shared by every process on this machine (or, for a database
-    that lives in one process's memory, in that process's memory only)."""
+    that lives in one process's memory, in that process's memory only).
+
+    Layout: the version (128 bytes), the generation (8 bytes), then SLOTS pairs of generations
+    (soft, hard). A key's record is the slot its name hashes to: two keys sharing a slot only
+    make a page look changed when it is not (one extra render), never the reverse. Records
+    outlive versions: generations only grow, so an old record never makes a new page stale.
+    """
 
     in_cache = False
     SIZE = 128
+    SLOTS = 8192
+    _GENERATION = struct.Struct("<Q")
+    _SLOT = struct.Struct("<QQ")
+    LENGTH = SIZE + _GENERATION.size + SLOTS * _SLOT.size
 
     def __init__(self, path):
         self.path = path
+        self._thread_lock = threading.Lock()
+        self._fd = None
         if path is None:
-            self._map = mmap.mmap(-1, self.SIZE)
+            self._map = mmap.mmap(-1, self.LENGTH)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            if os.fstat(fd).st_size < self.SIZE:
-                os.ftruncate(fd, self.SIZE)
-            self._map = mmap.mmap(fd, self.SIZE)
-        finally:
-            os.close(fd)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self._fd).st_size < self.LENGTH:
+            os.ftruncate(self._fd, self.LENGTH)
+        self._map = mmap.mmap(self._fd, self.LENGTH)
 
     @property
     def shared(self):
@@ -142,6 +277,40 @@ class MappedVersionStore:
 
     def drop(self):
         self._map[: self.SIZE] = bytes(self.SIZE)
+
+    def generation(self, token):
+        return self._GENERATION.unpack_from(self._map, self.SIZE)[0]
+
+    def _slot_offset(self, key):
+        slot = zlib.crc32(key.encode()) % self.SLOTS
+        return self.SIZE + self._GENERATION.size + slot * self._SLOT.size
+
+    def latest(self, token, keys):
+        soft = hard = 0
+        for key in keys:
+            key_soft, key_hard = self._SLOT.unpack_from(self._map, self._slot_offset(key))
+            soft, hard = max(soft, key_soft), max(hard, key_hard)
+        return soft, hard
+
+    def record(self, token, keys, hard):
+        with self._thread_lock:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                # The records first, then the generation: a reader that sees the new
+                # generation also sees every record made with it.
+                generation = self.generation(token) + 1
+                for key in keys:
+                    offset = self._slot_offset(key)
+                    _, key_hard = self._SLOT.unpack_from(self._map, offset)
+                    self._SLOT.pack_into(
+                        self._map, offset, generation, generation if hard else key_hard
+                    )
+                self._GENERATION.pack_into(self._map, self.SIZE, generation)
+                return generation
+            finally:
+                if self._fd is not None:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 def _process_local_cache():
@@ -173,7 +342,9 @@ _store = None
 def version_store():
     global _store
     if _store is None:
-        if _process_local_cache():
+        if settings.CACHES["default"]["BACKEND"].endswith("DummyCache"):
+            _store = NoVersionStore()
+        elif _process_local_cache():
             path = version_file_path()
             try:
                 _store = MappedVersionStore(path)
@@ -195,6 +366,9 @@ def _forget_store(setting, **kwargs):
 
 
 setting_changed.connect(_forget_store)
+# Changes made while the cache was unreachable were not recorded: pages it kept from before
+# must not come back with it.
+on_recovery(lambda: _drop_version())
 
 
 def check_freshness(processes):
@@ -240,12 +414,122 @@ def current_version():
         return holder["version"]
     store = version_store()
     version = parse_version(store.read())
-    if version is None or version.expired:
+    if version is None:
         version = Version(secrets.token_hex(8), time.time(), _next_scheduled_time())
         store.write(version.serialise())
+    elif version.expired:
+        # A scheduled entry has just gone public: every page may show it, so every page is
+        # now stale, and each is served as it was while one request renders it again.
+        version = version._replace(next_change=_next_scheduled_time())
+        store.write(version.serialise())
+        store.record(version.token, {EVERY_PAGE, ANY_KEY}, False)
     if holder is not None:
         holder["version"] = version
     return version
+
+
+def current_generation():
+    """The generation this request's renders are stored with, read before the first of them
+    (so a change committed while it renders makes what it stores stale, never the reverse)."""
+    holder = _request_version.get()
+    if holder and "generation" in holder:
+        return holder["generation"]
+    version = current_version()
+    try:
+        generation = version_store().generation(version.token)
+    except RecordsLost:
+        _drop_version()
+        version = current_version()
+        generation = version_store().generation(version.token)
+    if holder is not None:
+        holder["generation"] = generation
+    return generation
+
+
+class Freshness(enum.Enum):
+    FRESH = "fresh"
+    STALE = "stale"  # changed since: may be served while its new version is being made
+    GONE = "gone"  # taken down since: never served
+
+
+# Pages (by name and generation) this process found fresh, and at which generation: while the
+# generation stays the same, they need no second look at their keys.
+_verified = {}
+
+
+def freshness(version, name, keys, stored_generation, generation):
+    if stored_generation >= generation:
+        return Freshness.FRESH
+    memo = (version.token, name, stored_generation)
+    if _verified.get(memo) == generation:
+        return Freshness.FRESH
+    try:
+        soft, hard = version_store().latest(version.token, keys)
+    except RecordsLost:
+        _drop_version()
+        return Freshness.GONE
+    if hard > stored_generation:
+        return Freshness.GONE
+    if soft > stored_generation:
+        return Freshness.STALE
+    if len(_verified) > 10_000:
+        _verified.clear()
+    _verified[memo] = generation
+    return Freshness.FRESH
+
+
+def remembered(name, keys, compute, timeout):
+    """`compute()`, kept in the cache until a change names one of `keys`.
+
+    Raises whatever the cache raises; callers decide how to degrade."""
+    version, generation = current_version(), current_generation()
+    key = versioned_key(version, name)
+    found = cache.get(key)
+    if found is not None:
+        value, stored_keys, stored_generation = found
+        if freshness(version, key, stored_keys, stored_generation, generation) is Freshness.FRESH:
+            return value
+    value = compute()
+    cache.set(key, (value, (*keys, EVERY_PAGE), generation), timeout)
+    return value
+
+
+def record_change(keys, *, hard=False):
+    """Record that what `keys` name has changed: now, so this process never serves what it
+    just changed, and again on commit, so no process keeps a page rendered in between (and the
+    version learns when the next scheduled entry goes public, one query)."""
+    keys = frozenset(keys) | {ANY_KEY}
+    _record(keys, hard, follow_schedule=True)
+    transaction.on_commit(partial(_record, keys, hard), robust=True)
+
+
+def _record(keys, hard, follow_schedule=False):
+    holder = _request_version.get()
+    if holder:
+        holder.pop("generation", None)
+    try:
+        store = version_store()
+        version = parse_version(store.read())
+        if version is None:
+            return
+        store.record(version.token, keys, hard)
+        if follow_schedule:
+            # Inside the change's transaction, so it sees the change (a rollback only makes
+            # the version expire early, which makes pages stale, not wrong).
+            _follow_schedule(store, version)
+    except Exception as exc:
+        logger.warning("Could not record a change (%r); dropping every cached page instead", exc)
+        _drop_version()
+
+
+def _follow_schedule(store, version):
+    """An entry may have been scheduled sooner than the version expires: expire it then."""
+    when = _next_scheduled_time()
+    if when and (not version.next_change or when < version.next_change):
+        latest = parse_version(store.read())  # another process may have moved it meanwhile
+        if latest is not None and latest.token == version.token:
+            sooner = min(filter(None, (when, latest.next_change)))
+            store.write(latest._replace(next_change=sooner).serialise())
 
 
 def bump_content_version(**kwargs):
@@ -264,8 +548,10 @@ def _drop_version():
         holder.clear()
     try:
         version_store().drop()
-    except Exception:
-        logger.exception("Could not drop the content version; cached pages may be stale")
+    except Exception as exc:
+        # The cache is unreachable: so are its pages, and when it is back every process that
+        # saw it fail drops the version (newsroom.redis_cache.on_recovery).
+        logger.warning("Could not drop the content version: %r", exc)
 
 
 def versioned_key(version, name):

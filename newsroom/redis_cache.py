@@ -17,6 +17,14 @@ from django.core.cache.backends.redis import RedisCache
 logger = logging.getLogger(__name__)
 
 
+_recovery_callbacks = []
+
+
+def on_recovery(callback):
+    """Call `callback()` whenever an unreachable cache answers again."""
+    _recovery_callbacks.append(callback)
+
+
 class CacheSkipped(ConnectionError):
     """The cache is being skipped after repeated failures."""
 
@@ -62,12 +70,15 @@ class CircuitBreaker:
                 self._failures = 0
                 self.open = False
             logger.warning("Cache reachable again: using it")
+            for callback in _recovery_callbacks:
+                try:
+                    callback()
+                except Exception as exc:
+                    logger.warning("After the cache came back: %r", exc)
             return
 
 
-def _guarded(name):
-    unguarded = getattr(RedisCache, name)
-
+def _guarded(unguarded):
     def method(self, *args, **kwargs):
         breaker = self.breaker
         if breaker.open:
@@ -80,7 +91,7 @@ def _guarded(name):
         breaker.succeeded()
         return result
 
-    method.__name__ = name
+    method.__name__ = unguarded.__name__
     method.__doc__ = unguarded.__doc__
     return method
 
@@ -115,5 +126,10 @@ class ResilientRedisCache(RedisCache):
             self.breaker = _breakers[key]
 
 
-for _name in ResilientRedisCache.GUARDED:
-    setattr(ResilientRedisCache, _name, _guarded(_name))
+def raw(self, call):
+    """`call(client)` with the redis client itself, for what Django's API lacks."""
+    return call(self._cache.get_client(write=True))
+
+
+for _method in [*(getattr(RedisCache, name) for name in ResilientRedisCache.GUARDED), raw]:
+    setattr(ResilientRedisCache, _method.__name__, _guarded(_method))
