@@ -106,6 +106,15 @@ def test_names_never_collide_and_saving_asks_the_bucket_nothing_first(s3_media, 
     assert sorted(s3_media.keys(s3_media.bucket)) == sorted([first.file.name, second.file.name])
 
 
+def test_an_upload_is_one_put_and_never_read_back(s3_media, editor_client, settings):
+    # Renditions (which do read the original) are the worker's: not queued here.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    sent = count_requests(default_storage)
+    assert add(editor_client, "once.jpg", image_bytes(300, 200)).status_code == 302
+    image = Image.objects.get()
+    assert sent == [("PUT", f"{s3_media.endpoint}/{s3_media.bucket}/{image.file.name}")]
+
+
 def test_editing_the_caption_asks_the_bucket_nothing(s3_media, monkeypatch):
     image = make_image("still.jpg")
 
@@ -177,10 +186,11 @@ def test_a_failed_save_leaves_no_object_behind(s3_media, editor_client, monkeypa
 
 
 def count_requests(storage):
-    """A list that grows by one for every HTTP request botocore sends for `storage`."""
+    """A list that grows by (method, URL) for every HTTP request botocore sends."""
     sent = []
     storage.connection.meta.client.meta.events.register(
-        "before-send", lambda **kwargs: sent.append(kwargs["request"].url)
+        "before-send",
+        lambda **kwargs: sent.append((kwargs["request"].method, kwargs["request"].url)),
     )
     return sent
 
