@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from newsroom.storage import media_url
 
+from .image_metadata import strip_field_file
+
 
 @lru_cache(maxsize=8)
 def _entry_url_parts(script_prefix, urlconf, root_urlconf):
@@ -141,9 +143,11 @@ class Image(models.Model):
         return self.public_line if self.file else "(no file)"
 
     def save(self, *args, **kwargs):
-        # width and height come from ImageField itself; the byte size is the new file's,
-        # read from the upload (asking the storage would be a round trip to the bucket).
+        # width and height come from ImageField itself; the byte size is the new file's once
+        # it has lost its location and device metadata, read from the upload (asking the
+        # storage would be a round trip to the bucket).
         if self.file and not self.file._committed:
+            strip_field_file(self.file)
             self.file_size = self.file.size
             # A new file's renditions are still to be made (entries/tasks.py).
             self.rendition_status = RenditionStatus.PENDING

@@ -1,4 +1,5 @@
 import io
+import os
 import tarfile
 from pathlib import Path
 
@@ -16,6 +17,16 @@ from newsroom.storage import stored_names
 # The task queue is left out too: renditions still being made when the backup ran are
 # made again after a restore by `manage.py make_renditions`.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes", "django_tasks_database"]
+
+
+# A backup holds password hashes and every unpublished draft: its owner alone may read it.
+FILE_MODE = 0o600
+DIRECTORY_MODE = 0o700
+
+
+def private_file(path):
+    """`path` created empty for writing, readable by its owner only whatever the umask."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb")
 
 
 def backup_paths(directory, stamp):
@@ -42,10 +53,13 @@ class Command(BaseCommand):
         if dump.exists() or media.exists():
             raise CommandError(f"A backup named {dump.name} already exists; try again.")
         dump.parent.mkdir(parents=True, exist_ok=True)
+        dump.parent.chmod(DIRECTORY_MODE)
 
         # Written under a temporary name and renamed when complete, so a backup that was
         # interrupted never looks like a good one.
         partial = dump.with_name(dump.name + ".partial")
+        partial.unlink(missing_ok=True)  # left by an interrupted run
+        private_file(partial).close()  # dumpdata writes into it, keeping its mode
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # One snapshot for every table: rows committed while the dump runs are not
@@ -66,7 +80,8 @@ class Command(BaseCommand):
         # After the database: every file the dump refers to is already stored. Read through
         # the media storage, so a bucket (MEDIA_STORAGE=s3) is archived as the disk is.
         partial = media.with_name(media.name + ".partial")
-        with tarfile.open(partial, "w:gz") as archive:
+        partial.unlink(missing_ok=True)
+        with private_file(partial) as out, tarfile.open(fileobj=out, mode="w:gz") as archive:
             for name in stored_names(default_storage):
                 with default_storage.open(name, "rb") as handle:
                     data = handle.read()
