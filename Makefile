@@ -17,7 +17,7 @@ endif
 # `make run` serves like production (DEBUG off) but lets the app serve media itself.
 RUN_ENV := DEBUG=false SERVE_MEDIA=true
 
-.PHONY: help run test fuzz lint format demo superuser install clean backup restore soak bench bench-growth
+.PHONY: help run test fuzz lint format demo superuser install clean backup restore soak bench bench-growth breaking
 
 help:
 	@echo "make run        serve the site with demo content on http://127.0.0.1:$(PORT)/"
@@ -30,6 +30,7 @@ help:
 	@echo "make backup     dump the database and archive the media into backups/"
 	@echo "make restore FILE=backups/newsroom-<time>.json   bring a backup back"
 	@echo "make soak       60 s load test with an editor publishing (PostgreSQL + Redis)"
+	@echo "make breaking   issue 14's yardstick: a page mix, quiet and publishing, app and Varnish"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -96,6 +97,10 @@ restore: $(VENV)/.installed .env
 # Needs PostgreSQL, Redis and wrk; see bench/soak.py and docs/performance.md.
 soak: $(VENV)/.installed
 	$(PY) bench/soak.py
+
+# Issue 14's breaking-news yardstick: PostgreSQL + Redis + wrk + varnishd; see bench/breaking.py.
+breaking: $(VENV)/.installed
+	$(PY) bench/breaking.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -15,7 +15,8 @@ creates and publishes one entry per second through the ORM. It checks:
 
 Results go to bench/results/soak-<time>.json and into docs/performance.md (between the soak
 markers). The demo content is loaded when the database has none; the entries the editor made
-are deleted at the end, the servers are stopped and the temporary folder removed.
+and the soak's Redis keys (a per-run prefix; nothing else is flushed) are deleted at the end,
+the servers are stopped and the temporary folder removed.
 """
 
 import argparse
@@ -193,6 +194,15 @@ def run_wrk(url, seconds, connections, threads, paths_file):
     return summary
 
 
+def delete_redis_keys(url, prefix):
+    """The soak's own keys only (its prefix): other data in that Redis database is left alone."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+        client.delete(key)
+
+
 def deadlock_count(env, name):
     out = manage(
         env,
@@ -273,6 +283,7 @@ def main():
     db_name = ensure_database(database_url)
     load_start = Path("/proc/loadavg").read_text().split()[0]
     run_id = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    prefix = f"soak-{run_id}"
 
     with tempfile.TemporaryDirectory(prefix="newsroom-soak-") as tmp:
         tmp = Path(tmp)
@@ -281,15 +292,14 @@ def main():
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "DATABASE_URL": database_url,
-            "CACHE_URL": cache_url,
+            # A key prefix of its own: the Redis database may be shared, so nothing is flushed;
+            # the soak's keys are deleted at the end.
+            "CACHE_URL": f"{cache_url}{'&' if '?' in cache_url else '?'}key_prefix={prefix}",
             "CONN_MAX_AGE": "60",
             "STATIC_ROOT": str(tmp / "static"),
             "MEDIA_ROOT": str(tmp / "media"),
             "ALLOWED_HOSTS": "127.0.0.1",
         }
-        import redis
-
-        redis.Redis.from_url(cache_url).flushdb()  # only the soak's own Redis database
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "load_demo", "--if-empty")
         manage(env, "collectstatic", "--noinput", "-v", "0")
@@ -384,6 +394,7 @@ def main():
                 "from entries.models import Entry\n"
                 f"Entry.objects.filter(slug__startswith='soak-{run_id}-').delete()",
             )
+            delete_redis_keys(cache_url, prefix)
         gunicorn_log = (tmp / "gunicorn.log").read_text()
 
     errors = sum(wrk["errors"].values()) + wrk["non_2xx_3xx"]
@@ -423,7 +434,7 @@ def main():
             "wrk_threads": args.threads,
             "workers": args.workers,
             "database": db_name,
-            "cache": cache_url,
+            "cache": f"{cache_url} (key prefix {prefix})",
             "paths": len(slugs) + len(slugs) // 2,
         },
         "wrk": wrk,

@@ -27,6 +27,7 @@ Faults: any cache error is logged and the request goes the full, uncached way.
 
 import hashlib
 import logging
+import re
 import time
 from urllib.parse import parse_qsl, urlencode
 
@@ -188,17 +189,49 @@ def cached_page(environ):
         headers, body, keys, stored_generation = stored
         state = freshness(version, name, keys, stored_generation, generation)
         if state is Freshness.FRESH:
-            return headers, body
+            return until_next_publication(headers, version), body
         if state is Freshness.STALE:
             lock = versioned_key(version, f"render:{name}")
             if not cache.add(lock, 1, settings.PAGE_STALE_WHILE_REVALIDATE):
-                return headers, body  # its new version is on its way
+                return not_for_shared_caches(headers), body  # its new version is on its way
             environ["newsroom.render_lock"] = lock
             environ["newsroom.stale_copy"] = (headers, body)  # if the render fails
         return None
     except Exception as exc:
         _warn_cache_down(exc)
         return None
+
+
+_S_MAXAGE = re.compile(r"s-maxage=\d+")
+
+
+def not_for_shared_caches(headers):
+    """The headers of a stale copy answered while its new version renders: a shared cache in
+    front (Varnish, a CDN) may serve it while it asks again, but must not keep it as fresh
+    for a whole s-maxage (its stale-while-revalidate and stale-if-error still apply)."""
+    return [
+        (name, _S_MAXAGE.sub("s-maxage=0", value) if name.lower() == "cache-control" else value)
+        for name, value in headers
+    ]
+
+
+_MAX_AGES = re.compile(r"(s-maxage|max-age)=(\d+)")
+
+
+def until_next_publication(headers, version):
+    """A stored copy's lifetimes were counted from when it was stored: while an entry is
+    scheduled, count them down, so no cache in front keeps the copy past its publication."""
+    if not version.next_change:
+        return headers  # nothing scheduled: the stored headers as they are
+    left = version.seconds_left
+
+    def cap(match):
+        return f"{match[1]}={left(int(match[2]))}"
+
+    return [
+        (name, _MAX_AGES.sub(cap, value) if name.lower() == "cache-control" else value)
+        for name, value in headers
+    ]
 
 
 def _is_conditional(environ):
@@ -266,7 +299,7 @@ class PageCacheMiddleware:
         if stale is not None and response.status_code >= 500:
             # The database (or anything) failed while renewing a page that changed: the copy
             # from before the change beats an error page (stale-if-error, as Varnish does).
-            return _replay(request, stale)
+            return _replay(request, (not_for_shared_caches(stale[0]), stale[1]))
         if request.method not in ("GET", "HEAD") or not self._is_public(request, response):
             return response
         if _bypass(request.META):

@@ -158,5 +158,8 @@ def test_a_silent_redis_is_skipped_after_a_few_requests(silent_redis, tmp_path, 
             times.append(time.monotonic() - started)
             assert status == 200
             assert "5 Entries" in text
-        assert max(times) < 0.1, times
+        # None waits for Redis (each call would take its 0.5 s socket timeout); most are as
+        # fast as uncached pages (the bound is loose: a loaded machine must not fail it).
+        assert max(times) < 0.4, times
+        assert sorted(times)[len(times) // 2] < 0.1, times
         assert server.output().count("Cache unreachable") == 1

@@ -42,6 +42,33 @@ def test_while_one_request_renders_a_changed_page_the_others_get_the_stored_copy
     assert "Minister resigns after vote" in client.get("/").text  # and stores it
 
 
+def test_a_stale_copy_is_not_kept_as_fresh_by_the_caches_in_front(client, settings):
+    settings.PAGE_S_MAXAGE = 60
+    entry = make_entry(headline="Minister resigns")
+    assert "s-maxage=60" in client.get("/")["Cache-Control"]
+    entry.headline = "Minister resigns after vote"
+    entry.save()
+    start_rendering("/")
+    stale = client.get("/")
+    assert "Minister resigns after vote" not in stale.text
+    # Varnish may serve it for stale-while-revalidate while it asks again, no longer.
+    assert "s-maxage=0" in stale["Cache-Control"]
+    assert "stale-while-revalidate" in stale["Cache-Control"]
+
+
+def test_a_stored_copy_is_not_kept_in_front_past_a_scheduled_publication(client, settings):
+    settings.PAGE_S_MAXAGE = 60
+    make_entry(headline="Now")
+    make_entry(headline="Soon", pub_date=timezone.now() + timedelta(seconds=30))
+    first = client.get("/")
+    assert "s-maxage=30" in first["Cache-Control"] or "s-maxage=29" in first["Cache-Control"]
+    time.sleep(2)
+    replayed = client.get("/")
+    assert replayed.text == first.text  # the stored copy
+    left = int(replayed["Cache-Control"].split("s-maxage=")[1].split(",")[0])
+    assert left <= 28  # counted down to the publication, not the stored 30
+
+
 def test_a_render_lock_lapses_after_the_stale_window(client, settings):
     settings.PAGE_STALE_WHILE_REVALIDATE = 1
     entry = make_entry(headline="First version")

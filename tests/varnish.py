@@ -32,16 +32,34 @@ def varnishd():
 
 
 def backends_vcl(backend_port, purgers=("127.0.0.1", "::1", "localhost")):
+    """backends.vcl as deploy/varnish/backends.vcl has it for one instance, probed often so a
+    test sees the app (or its database) go down within a second or two."""
     acl = "\n".join(f'    "{address}";' for address in purgers)
-    return (
-        "vcl 4.1;\n"
-        # Probed often, so a test sees the app go down within a second or two.
-        'probe healthz { .url = "/healthz"; .interval = 0.5s; .timeout = 1s; '
-        ".window = 3; .threshold = 2; .initial = 2; }\n"
-        f'backend default {{ .host = "127.0.0.1"; .port = "{backend_port}"; '
-        ".connect_timeout = 1s; .first_byte_timeout = 10s; .probe = healthz; }\n"
-        f"acl purgers {{\n{acl}\n}}\n"
-    )
+    probe = ".interval = 0.5s; .timeout = 1s; .window = 3; .threshold = 2; .initial = 2;"
+    backend = f'.host = "127.0.0.1"; .port = "{backend_port}";'
+    return f"""vcl 4.1;
+import directors;
+import std;
+probe alive {{ .url = "/robots.txt"; {probe} }}
+probe ready {{ .url = "/healthz"; {probe} }}
+backend app {{ {backend} .probe = alive; .connect_timeout = 1s; .first_byte_timeout = 10s; }}
+backend app_ready {{ {backend} .probe = ready; }}
+sub vcl_init {{
+    new instances = directors.round_robin();
+    instances.add_backend(app);
+    new ready_watch = directors.round_robin();
+    ready_watch.add_backend(app_ready);
+}}
+sub vcl_recv {{
+    set req.backend_hint = instances.backend();
+    if (!std.healthy(ready_watch.backend())) {{
+        set req.http.X-Newsroom-App-Down = "1";
+    }}
+}}
+acl purgers {{
+{acl}
+}}
+"""
 
 
 class Varnish:

@@ -6,7 +6,7 @@
 #   or anything under /admin/ or /preview/: those requests go straight to the app.
 # - Stale while revalidating: an expired page is served for its stale-while-revalidate seconds
 #   while one background fetch renews it (a failed renewal keeps the copy). Stale if error:
-#   while the app is down (its /healthz probe fails, see backends.vcl), the last good copy is
+#   while the app or its database is down (the probes in backends.vcl), the last good copy is
 #   served for its stale-if-error seconds.
 # - Identical requests for a page being fetched wait for that one fetch (request coalescing,
 #   Varnish's default): nothing here passes a cacheable request.
@@ -21,6 +21,11 @@ vcl 4.1;
 
 import std;
 import xkey;
+
+sub vcl_recv {
+    # Set by backends.vcl only (below): a client must not say the app is down.
+    unset req.http.X-Newsroom-App-Down;
+}
 
 include "backends.vcl";
 
@@ -54,6 +59,14 @@ sub vcl_recv {
     }
     # Anonymous readers see the same public page whatever other cookies they carry.
     unset req.http.Cookie;
+    if (req.url ~ "\?") {
+        # One copy per page whatever the order of its parameters or the tracking tags added
+        # to a shared link (the app ignores them too).
+        set req.url = regsuball(req.url,
+            "(?<=[?&])(utm_[a-z_]+|fbclid|gclid|msclkid|mc_cid|mc_eid)=[^&]*(&|$)", "");
+        set req.url = regsub(req.url, "[?&]+$", "");
+        set req.url = std.querysort(req.url);
+    }
     if (req.http.X-Newsroom-Refresh) {
         # Too stale to serve while the app is healthy: wait for a fresh copy instead.
         set req.grace = 0s;
@@ -75,8 +88,10 @@ sub vcl_hit {
     if (obj.ttl + std.duration(obj.http.X-Newsroom-SWR, 0s) > 0s) {
         return (deliver);
     }
-    # The app is down (its /healthz probe fails): the last good copy, for stale-if-error.
-    if (!std.healthy(req.backend_hint)) {
+    # The app is down, or its database is (backends.vcl's probes): the last good copy, for
+    # stale-if-error. Pages Varnish has no copy of still go to a live app, which answers its
+    # own stored copy when it has one.
+    if (req.http.X-Newsroom-App-Down || !std.healthy(req.backend_hint)) {
         return (deliver);
     }
     # Older, and the app is up: look again without grace, so this request (and any identical
