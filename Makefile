@@ -57,7 +57,8 @@ run: $(VENV)/.installed .env
 	$(RUN_ENV) $(PY) manage.py load_demo --if-empty
 	$(RUN_ENV) $(PY) manage.py make_renditions
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
-	$(RUN_ENV) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py
+	@# gunicorn and the task worker (renditions) together; Ctrl-C stops both.
+	$(RUN_ENV) PORT=$(PORT) exec $(PY) -m newsroom.serve
 
 test: $(VENV)/.installed .env
 	$(VENV)/bin/ruff check .

@@ -11,8 +11,8 @@ class EntriesConfig(AppConfig):
 
         from newsroom.content_version import watch_schedule
 
-        # Connect the receivers: image files follow the transaction; renditions are made.
-        from . import invalidation, renditions, signals  # noqa: F401
+        # Connect the receivers: image files follow the transaction; renditions are queued.
+        from . import invalidation, renditions, signals, tasks  # noqa: F401
 
         # Any content change drops the page cache's content version (newsroom/cache.py), and
         # the version is replaced when the next scheduled entry goes public.

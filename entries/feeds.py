@@ -100,7 +100,7 @@ class LatestEntriesFeed(Feed):
             return []
         return [
             Enclosure(
-                url=self.request.build_absolute_uri(image.file.url),
+                url=self.request.build_absolute_uri(image.url),
                 length=str(image.file_size),
                 mime_type=image.mime_type,
             )

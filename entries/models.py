@@ -7,11 +7,12 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.db import connections, models
 from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, Value, When
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+
+from newsroom.storage import media_url
 
 from . import richtext
 from .image_metadata import strip_field_file
@@ -25,20 +26,6 @@ def _entry_url_parts(script_prefix, urlconf, root_urlconf):
         "entries:entry_detail", urlconf=urlconf, kwargs={"slug": marker}
     ).partition(marker)
     return before, after
-
-
-@lru_cache(maxsize=4096)
-def _local_file_url(storage, name):
-    return storage.url(name)
-
-
-def stored_file_url(storage, name):
-    """`storage.url(name)`, remembered for files on the local file system: their URL depends only
-    on the name and MEDIA_URL, and a listing page builds some 70 of them (urljoin per call).
-    Other storages may sign or expire URLs, so they are asked every time."""
-    if isinstance(storage, FileSystemStorage):
-        return _local_file_url(storage, name)
-    return storage.url(name)
 
 
 class ContentQuerySet(models.QuerySet):
@@ -91,9 +78,16 @@ class Topic(models.Model):
         return reverse("entries:topic_detail", kwargs={"slug": self.slug})
 
 
+class RenditionStatus(models.TextChoices):
+    PENDING = "pending", "Being made"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 class Image(models.Model):
     file = models.ImageField(
         upload_to="images/%Y/%m/",
+        max_length=255,
         width_field="width",
         height_field="height",
         help_text="JPEG, PNG, WebP or GIF. Size and dimensions are read from the file.",
@@ -127,6 +121,17 @@ class Image(models.Model):
     # image's row instead of querying renditions. {"source": file name, "renditions":
     # [[format, width, height, file name], ...]}, or {} before any are made.
     rendition_sources = models.JSONField(default=dict, blank=True, editable=False)
+    # Renditions are made by a background task (entries/tasks.py), which records here how
+    # it went, for the admin; the last error stays until a later attempt succeeds.
+    rendition_status = models.CharField(
+        "renditions",
+        max_length=10,
+        choices=RenditionStatus,
+        default=RenditionStatus.PENDING,
+        editable=False,
+    )
+    rendition_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    rendition_error = models.TextField(blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -140,12 +145,16 @@ class Image(models.Model):
         return self.public_line if self.file else "(no file)"
 
     def save(self, *args, **kwargs):
-        # width and height come from ImageField itself; the byte size is the stored file's,
-        # after a new file has lost its location and device metadata.
-        if self.file:
-            if not self.file._committed:
-                strip_field_file(self.file)
+        # width and height come from ImageField itself; the byte size is the new file's once
+        # it has lost its location and device metadata, read from the upload (asking the
+        # storage would be a round trip to the bucket).
+        if self.file and not self.file._committed:
+            strip_field_file(self.file)
             self.file_size = self.file.size
+            # A new file's renditions are still to be made (entries/tasks.py).
+            self.rendition_status = RenditionStatus.PENDING
+            self.rendition_attempts = 0
+            self.rendition_error = ""
         super().save(*args, **kwargs)
 
     def clean(self):
@@ -176,6 +185,11 @@ class Image(models.Model):
         return f"{name}, {self.size_kb}KB"
 
     @property
+    def url(self):
+        """The original's public URL, from its stored name: no storage call."""
+        return media_url(self.file.name)
+
+    @property
     def mime_type(self):
         """The original's type from its extension (`image/jpeg`), for feeds and metadata."""
         return mimetypes.guess_type(self.file_name)[0] or "application/octet-stream"
@@ -187,10 +201,9 @@ class Image(models.Model):
         sources = self.rendition_sources
         if not sources or sources.get("source") != self.file.name:
             return {}
-        storage = Rendition._meta.get_field("file").storage
         grouped = {}
         for format, width, height, name in sources["renditions"]:
-            url = stored_file_url(storage, name)
+            url = media_url(name)
             grouped.setdefault(format, []).append(RenditionSource(format, width, height, url))
         return grouped
 

@@ -2,27 +2,24 @@
 
 An image gets renditions at every width in WIDTHS narrower than itself, plus one at its own
 width (capped at the widest), so there is always a copy without EXIF/GPS data to show.
-They are made after the image's row is committed (`transaction.on_commit`) and again only
-when its file changes; `manage.py make_renditions` makes any that are missing (`load_demo`
-leaves them to it: ~0.2 s a photo is too slow for 181 photos; pages show the original until
-then).
+They are made by a background task queued after the image's row is committed
+(entries/tasks.py), and again only when its file changes; `manage.py make_renditions` makes
+any that are missing (`load_demo` leaves them to it: ~0.2 s a photo is too slow for 181
+photos; pages show the original until then).
 Pages read the list of renditions kept on the image's row (`Image.rendition_sources`,
 refreshed here whenever the rows change) and never open or stat a file.
 """
 
 import io
-import logging
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from PIL import Image as PILImage
 from PIL import ImageOps
 
 from .models import Image, Rendition
-
-logger = logging.getLogger(__name__)
 
 WIDTHS = (320, 640, 1280)
 SAVE_OPTIONS = {
@@ -109,25 +106,6 @@ def make_missing_renditions(images=None):
     for image in images.iterator():
         made += make_renditions(image)
     return made
-
-
-def _make_after_commit(image_id):
-    image = Image.objects.filter(pk=image_id).first()
-    if image is None:
-        return
-    try:
-        make_renditions(image)
-    except (OSError, ValueError, PILImage.DecompressionBombError, IntegrityError):
-        # The page falls back to the original; `make_renditions` can be run again later.
-        # (IntegrityError: another process made the same renditions at the same time.)
-        logger.exception("Could not make renditions for image %s", image_id)
-
-
-@receiver(post_save, sender=Image, dispatch_uid="entries_image_renditions")
-def image_saved(sender, instance, raw=False, **kwargs):
-    if raw:  # loaddata: load_demo makes them once all rows are in
-        return
-    transaction.on_commit(lambda: _make_after_commit(instance.pk))
 
 
 @receiver(post_delete, sender=Rendition, dispatch_uid="entries_rendition_file")

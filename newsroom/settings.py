@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "axes",
     # The entry body's editor toolkit (static files only; see entries/admin/editor.py).
     "django_prose_editor",
+    # The database backend of Django's tasks framework: renditions off the request.
+    "django_tasks_db",
     "entries",
 ]
 
@@ -194,13 +196,60 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Every upload gets an unguessable, never-reused name (newsroom/storage.py).
+    "default": {"BACKEND": "newsroom.storage.MediaFileSystemStorage"},
     "staticfiles": {"BACKEND": "newsroom.static_storage.StaticFilesStorage"},
 }
+
+# Uploaded photos and their renditions: on the local disk (MEDIA_ROOT), or with `s3` in an
+# S3-compatible bucket through django-storages, so instances on several machines share them
+# (docs/deployment.md). The AWS_* names are django-storages' own.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="") or "filesystem"
+if MEDIA_STORAGE not in ("filesystem", "s3"):
+    raise ImproperlyConfigured("MEDIA_STORAGE must be `filesystem` or `s3`.")
+if MEDIA_STORAGE == "s3":
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    # Without them boto3 finds credentials itself (instance role, ~/.aws, its own variables).
+    AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+    AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
+    # Objects are public (the bucket policy allows anonymous GetObject, never listing) and
+    # pages link them by their public URL: no signed URLs to compute per render.
+    AWS_QUERYSTRING_AUTH = False
+    AWS_DEFAULT_ACL = None
+    # Names carry a random folder and are never reused: no existence check before a write,
+    # and every object may be cached for a year.
+    AWS_S3_FILE_OVERWRITE = True
+    AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
+    STORAGES["default"] = {"BACKEND": "newsroom.s3storage.MediaS3Storage"}
+    # The public base URL of the objects: the CDN or custom domain, else the bucket itself
+    # (path style, which every S3-compatible service answers).
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_URL = f"https://{AWS_S3_CUSTOM_DOMAIN.rstrip('/')}/"
+    elif AWS_S3_ENDPOINT_URL:
+        MEDIA_URL = f"{AWS_S3_ENDPOINT_URL.rstrip('/')}/{AWS_STORAGE_BUCKET_NAME}/"
+    else:
+        MEDIA_URL = f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com/"
 
 # dumpdata/loaddata (and so backups) keep times to the microsecond; Django's own JSON cuts them
 # to milliseconds. See newsroom/serializers/exact_json.py.
 SERIALIZATION_MODULES = {"json": "newsroom.serializers.exact_json"}
+
+# Background tasks (Django's tasks framework): `database` queues them in the database for
+# `manage.py db_worker` (django-tasks-db; `make run` starts one beside gunicorn), `immediate`
+# runs them in the process that queues them, at once (tests, one-off scripts).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="") or "database"
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be `database` or `immediate`.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 
 # Where `make backup` (manage.py backup) writes database dumps and media archives.
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
@@ -247,7 +296,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    # Photos come from the bucket or its CDN with MEDIA_STORAGE=s3.
+    "img-src": [CSP.SELF, "data:", *([MEDIA_URL] if MEDIA_URL.startswith("http") else [])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -9,7 +9,7 @@ from newsroom.health import healthz
 
 def serve_media(request, path):
     """Uploaded files, served by the app only while SERVE_MEDIA is on (local runs, tests)."""
-    if not settings.SERVE_MEDIA:
+    if not settings.SERVE_MEDIA or settings.MEDIA_STORAGE != "filesystem":
         raise Http404("Media is served by the proxy or object storage.")
     try:
         return serve(request, path, document_root=settings.MEDIA_ROOT)
@@ -18,10 +18,16 @@ def serve_media(request, path):
         raise Http404("No such file.") from error
 
 
+def _media_prefix():
+    url = settings.MEDIA_URL
+    return "media" if "://" in url else url.strip("/")
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media, name="media"),
+    # With MEDIA_STORAGE=s3, MEDIA_URL is the bucket's and this route answers 404.
+    path(f"{_media_prefix()}/<path:path>", serve_media, name="media"),
     path("", include("entries.urls")),
 ]
 

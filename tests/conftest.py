@@ -2,6 +2,9 @@ import os
 
 import pytest
 
+# The S3 API server fixtures (moto), for the object storage tests.
+pytest_plugins = ["tests.s3"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_files(settings, tmp_path):
@@ -15,6 +18,9 @@ def isolated_files(settings, tmp_path):
     # Tests read the view's context, which a replayed page has not; the page cache's own
     # tests turn it on with the `page_cache` fixture.
     settings.PAGE_CACHE = False
+    # Background tasks run at once where they are queued (after the commit); the real
+    # worker has its own end-to-end test (tests/test_rendition_tasks.py).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

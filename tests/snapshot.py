@@ -2,11 +2,11 @@
 
 import hashlib
 import json
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 
 from entries.models import Entry, Image, Topic
+from newsroom.storage import stored_names
 
 MODELS = [Topic, Image, Entry]
 
@@ -28,12 +28,10 @@ def database():
 
 
 def media_files():
-    """Relative path -> sha256 of every file under MEDIA_ROOT."""
-    root = Path(settings.MEDIA_ROOT)
+    """Name -> sha256 of every stored media file (under MEDIA_ROOT, or in the bucket)."""
     return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
+        name: hashlib.sha256(default_storage.open(name, "rb").read()).hexdigest()
+        for name in stored_names(default_storage)
     }
 
 

@@ -10,6 +10,10 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 ALIAS = "migrations_check"
+# django-tasks-db's task queue: some of its own data migrations cannot be reversed, and it
+# depends on no app of ours.
+KEPT_APPS = {"django_tasks_database"}
+KEPT_TABLES = ("django_tasks_database_",)
 
 
 @pytest.fixture
@@ -60,10 +64,13 @@ def test_all_migrations_apply_and_reverse_to_zero(empty_database):
 
     # Back to zero, app by app in the order the graph allows: every migration reverses.
     executor = MigrationExecutor(connection)
-    plan = executor.migration_plan([(app, None) for app in executor.loader.migrated_apps])
+    apps = executor.loader.migrated_apps - KEPT_APPS
+    plan = executor.migration_plan([(app, None) for app in apps])
     assert all(backwards for _migration, backwards in plan)
-    executor.migrate([(app, None) for app in executor.loader.migrated_apps])
-    assert user_tables(connection) == set()
+    executor.migrate([(app, None) for app in apps])
+    assert {
+        table for table in user_tables(connection) if not table.startswith(KEPT_TABLES)
+    } == set()
 
     # And forward again, as a deploy after a rollback would.
     executor = MigrationExecutor(connection)

@@ -240,7 +240,7 @@ def test_odd_file_names_are_stored_safely(editor_client, settings, sent, stored,
     response = raw_upload(editor_client, sent, image_bytes())
     assert response.status_code == 302
     image = Image.objects.get()
-    assert re.fullmatch(r"images/\d{4}/\d{2}/" + re.escape(stored), image.file.name)
+    assert re.fullmatch(r"images/\d{4}/\d{2}/[0-9a-f]{32}/" + re.escape(stored), image.file.name)
     # The reader sees the sent name when it is plain enough, else the stored one.
     assert image.file_name == (shown or stored)
     assert media_files(settings) == [image.file.name]

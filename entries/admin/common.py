@@ -36,7 +36,7 @@ def thumbnail(image, width=80):
     width, height = thumbnail_size(image, width)
     return format_html(
         '<img src="{}" alt="" width="{}" height="{}" loading="lazy" class="admin-thumbnail">',
-        image.file.url,
+        image.url,
         width,
         height,
     )

@@ -23,16 +23,19 @@ class ImageAdmin(admin.ModelAdmin):
         "size",
         "credit",
         "used_by_count",
+        "rendition_status",
     ]
     list_display_links = ["thumbnail", "file_name"]
-    list_filter = ["decorative"]
+    # Renditions are made in the background (entries/tasks.py): "Failed" lists the images
+    # whose task gave up, with the error on each image's page.
+    list_filter = ["decorative", "rendition_status"]
     search_fields = ["original_name", "file", "caption"]
     list_per_page = 50
     show_full_result_count = False
     paginator = CappedCountPaginator
-    readonly_fields = ["preview", "public_line", "dimensions", "size", "used_by"]
+    readonly_fields = ["preview", "public_line", "dimensions", "size", "renditions", "used_by"]
     fieldsets = [
-        (None, {"fields": ["file", "preview", "public_line", "dimensions", "size"]}),
+        (None, {"fields": ["file", "preview", "public_line", "dimensions", "size", "renditions"]}),
         ("Text", {"fields": ["caption", "alt_text", "decorative", "credit"]}),
         ("Used by", {"fields": ["used_by"]}),
     ]
@@ -65,7 +68,7 @@ class ImageAdmin(admin.ModelAdmin):
             raise PermissionDenied
         width, height = thumbnail_size(image, PREVIEW_WIDTH) if image.width else (0, 0)
         return JsonResponse(
-            {"src": image.file.url, "width": width, "height": height, "line": image.public_line}
+            {"src": image.url, "width": width, "height": height, "line": image.public_line}
         )
 
     @admin.display(description="Photo")
@@ -91,6 +94,20 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description="size", ordering="file_size")
     def size(self, image):
         return f"{image.size_kb} KB" if image.pk else "—"
+
+    @admin.display(description="Renditions")
+    def renditions(self, image):
+        if not image.pk:
+            return "—"
+        if image.rendition_error:
+            # format_html escapes the error text.
+            return format_html(
+                "{} after {} attempt(s). Last error: {}",
+                image.get_rendition_status_display(),
+                image.rendition_attempts,
+                image.rendition_error,
+            )
+        return image.get_rendition_status_display()
 
     @admin.display(description="entries", ordering="entry_count")
     def used_by_count(self, image):

@@ -9,7 +9,6 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
 from entries import search
-from entries.models import stored_file_url
 
 register = template.Library()
 
@@ -50,6 +49,12 @@ def canonical_url(context):
     if page is not None and page.number > 1:
         url += f"?page={page.number}"
     return url
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url):
+    """`url` made absolute on this site, unless it already is (photos on a bucket or CDN)."""
+    return context["request"].build_absolute_uri(url)
 
 
 @register.filter
@@ -113,7 +118,7 @@ def picture(image, lazy=False, sizes=IMAGE_SIZES):
     if not jpeg:
         return format_html(
             '<img src="{}" alt="{}" width="{}" height="{}"{} decoding="async">',
-            stored_file_url(image.file.storage, image.file.name),
+            image.url,
             image.alt_text,
             image.width,
             image.height,
@@ -226,5 +231,5 @@ def news_article(context, entry):
     if entry.image:
         data["image"] = [
             absolute(r.url) for r in entry.image.renditions_by_format().get("jpeg", [])
-        ] or [absolute(entry.image.file.url)]
+        ] or [absolute(entry.image.url)]
     return json_ld(data)

@@ -1,16 +1,22 @@
+import io
 import os
 import tarfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from newsroom.storage import stored_names
+
 # Not backed up: rows that migrate re-creates (content types, permissions) and short-lived
 # security state (sessions, login attempts and lockouts).
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes"]
+# The task queue is left out too: renditions still being made when the backup ran are
+# made again after a restore by `manage.py make_renditions`.
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes", "django_tasks_database"]
 
 
 # A backup holds password hashes and every unpublished draft: its owner alone may read it.
@@ -71,14 +77,18 @@ class Command(BaseCommand):
             )
         partial.rename(dump)
 
-        # After the database: every file the dump refers to is already on disk.
+        # After the database: every file the dump refers to is already stored. Read through
+        # the media storage, so a bucket (MEDIA_STORAGE=s3) is archived as the disk is.
         partial = media.with_name(media.name + ".partial")
-        media_root = Path(settings.MEDIA_ROOT)
         partial.unlink(missing_ok=True)
         with private_file(partial) as out, tarfile.open(fileobj=out, mode="w:gz") as archive:
-            if media_root.is_dir():
-                for child in sorted(media_root.iterdir()):
-                    archive.add(child, arcname=child.name)
+            for name in stored_names(default_storage):
+                with default_storage.open(name, "rb") as handle:
+                    data = handle.read()
+                member = tarfile.TarInfo(name)
+                member.size = len(data)
+                member.mtime = int(timezone.now().timestamp())
+                archive.addfile(member, io.BytesIO(data))
         partial.rename(media)
 
         self.stdout.write(f"Database: {dump}\nMedia:    {media}")

@@ -2,11 +2,14 @@ import tarfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from entries.body import sync_body_images
+from newsroom.storage import write_exactly
 
 SUFFIXES = (".media.tar.gz", ".json")
 
@@ -14,7 +17,8 @@ SUFFIXES = (".media.tar.gz", ".json")
 class Command(BaseCommand):
     help = (
         "Restore a backup made by `manage.py backup`: the database content is replaced by the "
-        "dump, and the media archive beside it is unpacked into MEDIA_ROOT."
+        "dump, and the media archive beside it is written into the media storage (MEDIA_ROOT or "
+        "the bucket; files with other names are kept)."
     )
 
     def add_arguments(self, parser):
@@ -41,11 +45,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Database restored from {dump}.")
 
         if media.is_file():
-            media_root = Path(settings.MEDIA_ROOT)
-            media_root.mkdir(parents=True, exist_ok=True)
+            restored = 0
             with tarfile.open(media) as archive:
-                # The "data" filter refuses absolute paths, "..", links out of MEDIA_ROOT.
-                archive.extractall(media_root, filter="data")
-            self.stdout.write(f"Media restored from {media} into {media_root}.")
+                for member in archive:
+                    if not member.isfile():
+                        continue  # folders come with the files; links are never restored
+                    with archive.extractfile(member) as handle:
+                        write_exactly(default_storage, member.name, File(handle))
+                    restored += 1
+            self.stdout.write(f"{restored} media files restored from {media} into {where()}.")
         else:
             self.stdout.write(f"No media archive at {media}; media files left as they are.")
+
+
+def where():
+    bucket = getattr(settings, "AWS_STORAGE_BUCKET_NAME", "")
+    return f"bucket {bucket}" if settings.MEDIA_STORAGE == "s3" else str(settings.MEDIA_ROOT)
