@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
@@ -55,7 +56,17 @@ class EntryForm(forms.ModelForm):
 
     class Meta:
         model = Entry
-        fields = ["headline", "slug", "summary", "body", "image", "status", "pub_date", "topics"]
+        fields = [
+            "headline",
+            "slug",
+            "summary",
+            "body",
+            "image",
+            "status",
+            "pub_date",
+            "planned_date",
+            "topics",
+        ]
         # Headlines are long: the admin's wide text input.
         widgets = {
             "headline": forms.TextInput(attrs={"class": "vLargeTextField"}),
@@ -65,6 +76,27 @@ class EntryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opened_version"].initial = self.instance.version if self.instance.pk else 0
+        if "pub_date" in self.fields:
+            # Empty until the editor types one: publishing then dates the entry (not the moment
+            # this form was opened).
+            self.fields["pub_date"].required = False
+            self.fields["pub_date"].help_text = (
+                "Leave empty to publish at the moment you press “Publish or schedule”. A past "
+                "date files the entry in the archive; a future one schedules it."
+            )
+            if not self.instance.pk or not self.instance.pub_date_chosen:
+                self.initial["pub_date"] = None
+
+    def clean_pub_date(self):
+        pub_date = self.cleaned_data.get("pub_date")
+        if pub_date is not None:
+            self.instance.pub_date_chosen = True
+            return pub_date
+        stored = Entry.objects.filter(pk=self.instance.pk).values("status").first()
+        if stored and stored["status"] == Entry.Status.PUBLISHED:
+            raise ValidationError("A published entry keeps its publication date: type one.")
+        self.instance.pub_date_chosen = False
+        return self.instance.pub_date or timezone.now()
 
     def clean(self):
         cleaned_data = super().clean()

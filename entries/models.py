@@ -375,6 +375,23 @@ class Entry(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # The editorial desk (entries/history.py, previews.py, calendar.py).
+    pub_date_chosen = models.BooleanField(
+        default=True,
+        editable=False,
+        help_text="False while a draft's publication date was never typed: publishing it "
+        "dates it then.",
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it was last made public."
+    )
+    planned_date = models.DateTimeField(
+        "planned date",
+        null=True,
+        blank=True,
+        help_text="When a draft is meant to go live, for the calendar. Planning is not "
+        "scheduling: the entry stays a draft until it is published.",
+    )
     # Filled by the database itself (a PostgreSQL trigger, see entries/search.py) from the
     # headline, summary, body and image caption; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -415,5 +432,14 @@ class Entry(models.Model):
 
     @property
     def was_updated(self):
-        """Changed after publication; saves within a minute of it do not count."""
-        return self.updated - self.pub_date >= timedelta(minutes=1)
+        """Changed after it went public; saves within a minute of that do not count."""
+        live_since = max(self.pub_date, self.published_at or self.pub_date)
+        return self.updated - live_since >= timedelta(minutes=1)
+
+    def mark_published(self, now=None):
+        """Going public now: a draft whose date was never typed is dated now, a typed date
+        (past, for the archive, or future, to schedule) is kept."""
+        now = now or timezone.now()
+        if not self.pub_date_chosen:
+            self.pub_date, self.pub_date_chosen = now, True
+        self.published_at = now
