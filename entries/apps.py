@@ -15,5 +15,10 @@ class EntriesConfig(AppConfig):
         # Any content change drops the page cache's content version (newsroom/cache.py).
         invalidation.connect()
 
+        # Every change to an entry or an image's text is kept as a version.
+        from . import history
+
+        history.register()
+
         # Pillow refuses images over this many pixels wherever the app opens one.
         PILImage.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS

@@ -4,10 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.timezone import localtime
 
+from .dates import editor_datetime
 from .models import Entry, Image
 from .validators import inspect_upload
 
@@ -116,17 +115,34 @@ class EntryForm(forms.ModelForm):
         if current is None:
             raise ValidationError("This entry was deleted by someone else meanwhile.")
         if opened_version != current["version"]:
-            url = reverse("admin:entries_entry_change", args=[self.instance.pk])
-            when = date_format(localtime(current["updated"]), "DATETIME_FORMAT")
-            raise ValidationError(
-                format_html(
-                    "Someone else saved this entry ({when}) after you opened it, so your "
-                    "changes were not saved. They are still in this form: copy what you "
-                    'need, then <a href="{url}" target="_blank" rel="noopener">open the '
-                    "saved version</a> (in a new tab) and make your changes there.",
-                    when=when,
-                    url=url,
-                ),
-                code="stale_version",
-            )
+            raise ValidationError(self.stale_message(opened_version), code="stale_version")
         self.instance.version = current["version"] + 1
+
+    def stale_message(self, opened_version):
+        """Who saved meanwhile and when, with a link to their version compared with the one
+        this form was opened on (or to the History page when that one is not kept)."""
+        from .history import author, version_number, versions_of
+
+        pk = self.instance.pk
+        recent = list(versions_of(Entry, pk)[:50])
+        theirs = recent[0] if recent else None
+        mine = next((v for v in recent if version_number(v) == opened_version), None)
+        if theirs is not None and mine is not None and mine.pk != theirs.pk:
+            url = reverse("admin:entries_entry_compare", args=[pk])
+            url = f"{url}?from={mine.pk}&to={theirs.pk}"
+            link = "compare their version with the one you started from"
+        else:
+            url = reverse("admin:entries_entry_history", args=[pk])
+            link = "see the entry's history"
+        who = author(theirs) if theirs else "unknown"
+        when = editor_datetime(theirs.revision.date_created) if theirs else ""
+        return format_html(
+            "Someone else saved this entry ({who}{at}) after you opened it, so your changes "
+            "were not saved. They are still in this form: copy what you need, then "
+            '<a href="{url}" target="_blank" rel="noopener">{link}</a> (in a new tab) and '
+            "make your changes on the saved version.",
+            who=who,
+            at=f", {when}" if when else "",
+            url=url,
+            link=link,
+        )

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django_filters",
     # Admin login lockout (see the AXES_* settings below).
     "axes",
+    # Versions of entries and images: history, comparison, restore, deleted-entry recovery.
+    "reversion",
     "entries",
 ]
 

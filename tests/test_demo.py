@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from PIL import Image as PILImage
+from reversion.models import Revision
 
 from entries.models import Entry, Image, Topic
 
@@ -29,6 +30,7 @@ def demo(django_db_setup, django_db_blocker, demo_media):
         Entry.objects.all().delete()
         Image.objects.all().delete()
         Topic.objects.all().delete()
+        Revision.objects.all().delete()  # the import's versions
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ from django.utils.text import capfirst
 
 from ..dates import editor_datetime
 from ..forms import EntryForm
+from ..history import set_comment
 from ..models import Entry, EntryQuerySet
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail
+from .history import EntryHistoryMixin
 from .preview import EntryPreviewView
 
 
@@ -63,7 +65,7 @@ class EntryChangeList(ChangeList):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(EntryHistoryMixin, admin.ModelAdmin):
     class Media:
         js = ["entries/admin-image-preview.js"]
 
@@ -268,10 +270,12 @@ class EntryAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["publish"], description="Publish the selected entries")
     def publish(self, request, queryset):
+        set_comment("Published, with the bulk action “Publish the selected entries”")
         self.set_status(request, queryset, Entry.Status.PUBLISHED)
 
     @admin.action(permissions=["publish"], description="Unpublish the selected entries (to draft)")
     def unpublish(self, request, queryset):
+        set_comment("Unpublished, with the bulk action “Unpublish the selected entries”")
         self.set_status(request, queryset, Entry.Status.DRAFT)
 
     def set_status(self, request, queryset, status):

@@ -10,10 +10,11 @@ from ..forms import ImageForm
 from ..models import Image
 from ..signals import files_follow_transaction
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail, thumbnail_size
+from .history import ImageHistoryMixin
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(ImageHistoryMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = [
         "thumbnail",
