@@ -454,3 +454,9 @@ class Entry(models.Model):
         if not self.pub_date_chosen:
             self.pub_date, self.pub_date_chosen = now, True
         self.published_at = now
+
+
+# The editorial desk's models, in their own modules.
+from .previews import PreviewLink  # noqa: E402
+
+__all__ = ["Entry", "Image", "PreviewLink", "Rendition", "Topic"]

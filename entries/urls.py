@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, preview_views, views
 from .sitemaps import SITEMAPS
 
 app_name = "entries"
@@ -17,4 +17,5 @@ urlpatterns = [
     path("topics/<slug:slug>/feed.atom", feeds.TopicAtomFeed(), name="topic_feed_atom"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("preview/<str:token>/", preview_views.SharedPreviewView.as_view(), name="preview"),
 ]

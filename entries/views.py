@@ -90,14 +90,18 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
         return super().get_queryset().prefetch_related("topics")
 
     def get_context_data(self, **kwargs):
+        return super().get_context_data(**self.neighbours(self.object), **kwargs)
+
+    @staticmethod
+    def neighbours(entry):
+        """The older, newer and related entries shown around `entry`."""
         # The links to other entries show a headline and a date: no body or search vector.
         published = Entry.objects.published().only("headline", "slug", "pub_date")
-        return super().get_context_data(
-            previous_entry=published.before(self.object).first(),
-            next_entry=published.after(self.object).first(),
-            related_entries=published.related_to(self.object)[:RELATED_ENTRIES],
-            **kwargs,
-        )
+        return {
+            "previous_entry": published.before(entry).first(),
+            "next_entry": published.after(entry).first(),
+            "related_entries": published.related_to(entry)[:RELATED_ENTRIES],
+        }
 
 
 @require_safe

@@ -16,6 +16,7 @@ from ..models import Entry, EntryQuerySet
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail
 from .history import EntryHistoryMixin
 from .preview import EntryPreviewView
+from .previews import PreviewLinksMixin
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -65,7 +66,7 @@ class EntryChangeList(ChangeList):
 
 
 @admin.register(Entry)
-class EntryAdmin(EntryHistoryMixin, admin.ModelAdmin):
+class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, admin.ModelAdmin):
     class Media:
         js = ["entries/admin-image-preview.js"]
 
