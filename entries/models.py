@@ -458,5 +458,6 @@ class Entry(models.Model):
 
 # The editorial desk's models, in their own modules.
 from .previews import PreviewLink  # noqa: E402
+from .schedule import CalendarFeed  # noqa: E402
 
-__all__ = ["Entry", "Image", "PreviewLink", "Rendition", "Topic"]
+__all__ = ["CalendarFeed", "Entry", "Image", "PreviewLink", "Rendition", "Topic"]

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import feeds, preview_views, views
+from . import feeds, ical, preview_views, views
 from .sitemaps import SITEMAPS
 
 app_name = "entries"
@@ -18,4 +18,5 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("preview/<str:token>/", preview_views.SharedPreviewView.as_view(), name="preview"),
+    path("calendar/<str:token>.ics", ical.calendar_feed, name="calendar_feed"),
 ]

@@ -13,6 +13,7 @@ from ..dates import editor_datetime
 from ..forms import EntryForm
 from ..history import set_comment
 from ..models import Entry, EntryQuerySet
+from .calendar import CalendarMixin
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail
 from .history import EntryHistoryMixin
 from .preview import EntryPreviewView
@@ -66,7 +67,7 @@ class EntryChangeList(ChangeList):
 
 
 @admin.register(Entry)
-class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, admin.ModelAdmin):
+class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.ModelAdmin):
     class Media:
         js = ["entries/admin-image-preview.js"]
 
