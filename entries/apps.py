@@ -20,5 +20,10 @@ class EntriesConfig(AppConfig):
 
         history.register()
 
+        # Uploaded files are hashed, so the image-health page finds the same file twice.
+        from . import image_health
+
+        image_health.connect()
+
         # Pillow refuses images over this many pixels wherever the app opens one.
         PILImage.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS

@@ -119,6 +119,8 @@ class Image(models.Model):
     # image's row instead of querying renditions. {"source": file name, "renditions":
     # [[format, width, height, file name], ...]}, or {} before any are made.
     rendition_sources = models.JSONField(default=dict, blank=True, editable=False)
+    # SHA-256 of the file (entries/image_health.py): the same file uploaded twice.
+    content_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

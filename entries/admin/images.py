@@ -10,11 +10,12 @@ from ..forms import ImageForm
 from ..models import Image
 from ..signals import files_follow_transaction
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail, thumbnail_size
+from .health import ImageHealthMixin, NeedsAttentionFilter
 from .history import ImageHistoryMixin
 
 
 @admin.register(Image)
-class ImageAdmin(ImageHistoryMixin, admin.ModelAdmin):
+class ImageAdmin(ImageHistoryMixin, ImageHealthMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = [
         "thumbnail",
@@ -26,7 +27,7 @@ class ImageAdmin(ImageHistoryMixin, admin.ModelAdmin):
         "used_by_count",
     ]
     list_display_links = ["thumbnail", "file_name"]
-    list_filter = ["decorative"]
+    list_filter = [NeedsAttentionFilter, "decorative"]
     search_fields = ["original_name", "file", "caption"]
     list_per_page = 50
     show_full_result_count = False
