@@ -18,9 +18,12 @@ from contextlib import contextmanager
 from functools import partial
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_save
-from reversion.models import Version
+from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.utils import timezone
+from reversion.models import Revision, Version
 
 from .dates import editor_datetime
 from .models import Entry, Image, Topic
@@ -56,6 +59,7 @@ def register():
     m2m_changed.connect(
         _topics_changed_outside_admin, sender=Entry.topics.through, dispatch_uid="history-topics"
     )
+    pre_delete.connect(_entry_deleted, sender=Entry, dispatch_uid="history-entry-deleted")
 
 
 def versions_of(obj_or_model, pk=None):
@@ -267,16 +271,47 @@ def restore(entry_pk, version, user, with_status=False):
 
 
 def deleted_entries():
-    """The last version of each deleted entry, most recently saved first."""
-    return Version.objects.get_deleted(Entry).select_related("revision__user").order_by("-pk")
+    """The deleted entries, most recently deleted first, with their last version."""
+    from .deletions import DeletedEntry
+
+    return DeletedEntry.objects.select_related("deleted_by", "version__revision")
 
 
-def recover(version, user, may_publish):
+def _entry_deleted(sender, instance, **kwargs):
+    """Before an entry is deleted: a last version of it as it is (whatever wrote it), and a
+    row in the deleted-entries list pointing at it."""
+    from .deletions import DeletedEntry
+
+    user = reversion.get_user() if reversion.is_active() else None
+    if user is not None and not user.is_authenticated:
+        user = None
+    revision = Revision.objects.create(
+        date_created=timezone.now(),
+        user=user,
+        comment="Deleted" if user else f"Deleted by {system_name()}",
+    )
+    version = Version.objects.create(
+        revision=revision,
+        content_type=ContentType.objects.get_for_model(Entry),
+        object_id=str(instance.pk),
+        db=instance._state.db or "default",
+        format="json",
+        serialized_data=serializers.serialize("json", [instance], fields=ENTRY_FIELDS),
+        object_repr=str(instance),
+    )
+    DeletedEntry.objects.update_or_create(
+        entry_id=instance.pk,
+        defaults={"headline": instance.headline, "deleted_by": user, "version": version},
+    )
+
+
+def recover(deleted, user, may_publish):
     """Insert a deleted entry again under its old id, with its topics and photo. Without
     `may_publish` it comes back as a draft. Returns (entry, notes) where notes say what could
     not come back (a photo or topic deleted since)."""
+    version = deleted.version
     data = version.field_dict
-    pk = int(version.object_id)
+    pk = deleted.entry_id
     notes = []
     if Entry.objects.filter(pk=pk).exists():
         raise RestoreError("This entry is not deleted: it is already back.")
@@ -296,6 +331,7 @@ def recover(version, user, may_publish):
             notes.append("some of its topics were deleted since")
         entry.topics.set(topics)
         add(entry, topics)
+        deleted.delete()
     return entry, notes
 
 

@@ -459,7 +459,8 @@ class Entry(models.Model):
 
 
 # The editorial desk's models, in their own modules.
+from .deletions import DeletedEntry  # noqa: E402
 from .previews import PreviewLink  # noqa: E402
 from .schedule import CalendarFeed  # noqa: E402
 
-__all__ = ["CalendarFeed", "Entry", "Image", "PreviewLink", "Rendition", "Topic"]
+__all__ = ["CalendarFeed", "DeletedEntry", "Entry", "Image", "PreviewLink", "Rendition", "Topic"]

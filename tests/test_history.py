@@ -272,7 +272,7 @@ def test_deleted_entries_are_recovered_with_their_topics_and_photo(ada_client, c
     listing = ada_client.get(f"{ENTRIES}recover/")
     assert listing.status_code == 200
     assert "Deleted by mistake" in listing.text and "by ada" in visible_text(listing.text)
-    version = history.deleted_entries().get(object_id=pk)
+    version = history.deleted_entries().get(entry_id=pk)
     response = ada_client.post(f"{ENTRIES}recover/{version.pk}/")
     assert response["Location"] == f"{ENTRIES}{pk}/change/"
     entry = Entry.objects.get(pk=pk)
@@ -288,7 +288,7 @@ def test_recovering_needs_the_add_permission(client):
         history.add(entry)
     pk = entry.pk
     entry.delete()
-    version = history.deleted_entries().get(object_id=pk)
+    version = history.deleted_entries().get(entry_id=pk)
     changer = get_user_model().objects.create_user("changer", is_staff=True)
     changer.user_permissions.set(
         Group.objects.get(name="Editors").permissions.exclude(codename="add_entry")
@@ -375,3 +375,43 @@ def test_prune_history_keeps_the_newest_and_the_recent(ada_client):
     with pytest.raises(CommandError):
         call_command("prune_history", "--keep", "0", "--older-than", "1")
     assert Version.objects.filter(object_id__in=[entry.pk, other.pk]).count() == 3
+
+
+def test_the_history_page_reads_a_fixed_number_of_queries_however_long_the_history(
+    ada_client,
+):
+    """The scale figures (docs/performance.md, bench/versions.py) rest on this: the page reads
+    one page of one entry's versions through the index, whatever the table holds."""
+    entry = new_entry()
+    other = new_entry()
+
+    def history_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert ada_client.get(f"{ENTRIES}{entry.pk}/history/").status_code == 200
+        return len(queries)
+
+    for n in range(2):
+        edit(ada_client, entry, headline=f"Short {n}")
+    short = history_queries()
+    for n in range(12):
+        edit(ada_client, entry, headline=f"Long {n}")
+        edit(ada_client, other, headline=f"Other {n}")
+    assert history_queries() == short
+
+
+def test_an_entry_deleted_outside_the_admin_is_recoverable_even_without_earlier_versions(
+    ada_client,
+):
+    trade = make_topic("Trade")
+    (entry,) = Entry.objects.bulk_create(
+        [Entry(headline="Bulk made", slug="bulk-made", summary="S.", pub_date=timezone.now())]
+    )
+    entry.topics.add(trade)
+    assert not history.versions_of(Entry, entry.pk).exists()
+    Entry.objects.filter(pk=entry.pk).delete()
+    listing = visible_text(ada_client.get(f"{ENTRIES}recover/").text)
+    assert "Bulk made" in listing and "by system" in listing
+    deleted = history.deleted_entries().get(entry_id=entry.pk)
+    ada_client.post(f"{ENTRIES}recover/{deleted.pk}/")
+    assert list(Entry.objects.get(pk=entry.pk).topics.all()) == [trade]
+    assert comments(entry)[:2] == ["Recovered after deletion", "Deleted by system"]

@@ -6,8 +6,6 @@ restore as a version (entries/history.py) and serves the pages under
 """
 
 from django.contrib import messages
-from django.contrib.admin.models import DELETION, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
@@ -31,6 +29,11 @@ class EntryHistoryMixin:
         with history.recording(request.user):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        # The deletion's last version names who deleted it.
+        with history.recording(request.user):
+            return super().delete_view(request, object_id, extra_context)
+
     def changelist_view(self, request, extra_context=None):
         # Bulk actions run in here; each names itself with history.set_comment().
         with history.recording(request.user):
@@ -53,7 +56,7 @@ class EntryHistoryMixin:
         return [
             path("recover/", view(self.recover_list_view), name="entries_entry_recover_list"),
             path(
-                "recover/<int:version_pk>/",
+                "recover/<int:deleted_pk>/",
                 view(self.recover_view),
                 name="entries_entry_recover",
             ),
@@ -192,40 +195,22 @@ class EntryHistoryMixin:
         page = Paginator(history.deleted_entries(), HISTORY_PER_PAGE).get_page(
             request.GET.get("page")
         )
-        versions = list(page.object_list)
-        deletions = {}
-        content_type = ContentType.objects.get_for_model(Entry)
-        logged = LogEntry.objects.filter(
-            content_type=content_type,
-            action_flag=DELETION,
-            object_id__in=[version.object_id for version in versions],
-        ).select_related("user")
-        for entry in logged.order_by("action_time"):
-            deletions[entry.object_id] = entry
-        rows = [
-            {
-                "version": version,
-                "data": version.field_dict,
-                "deletion": deletions.get(version.object_id),
-            }
-            for version in versions
-        ]
         context = {
             **self.desk_context(request, "Deleted entries"),
             "page": page,
-            "rows": rows,
+            "rows": page.object_list,
         }
         return TemplateResponse(request, "admin/entries/entry/recover_list.html", context)
 
-    def recover_view(self, request, version_pk):
+    def recover_view(self, request, deleted_pk):
         if not self.has_add_permission(request):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:entries_entry_recover_list"))
-        version = get_object_or_404(history.deleted_entries(), pk=version_pk)
+        deleted = get_object_or_404(history.deleted_entries(), pk=deleted_pk)
         try:
             entry, notes = history.recover(
-                version, request.user, may_publish=self.has_publish_permission(request)
+                deleted, request.user, may_publish=self.has_publish_permission(request)
             )
         except history.RestoreError as error:
             self.message_user(request, str(error), messages.ERROR)

@@ -9,6 +9,8 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from reversion.models import Revision, Version
 
+from entries.models import DeletedEntry
+
 BATCH = 5_000
 
 
@@ -42,9 +44,11 @@ class Command(BaseCommand):
         # The rank is taken over all of an object's versions, then the age is checked: a
         # filter beside the window would rank only the old ones.
         beyond_keep = ranked.filter(rank__gt=keep).values("pk")
-        doomed = Version.objects.filter(
-            pk__in=beyond_keep, revision__date_created__lt=cutoff
-        ).values_list("pk", flat=True)
+        doomed = (
+            Version.objects.filter(pk__in=beyond_keep, revision__date_created__lt=cutoff)
+            .exclude(pk__in=DeletedEntry.objects.values("version"))  # still recoverable
+            .values_list("pk", flat=True)
+        )
         if dry_run:
             count = len(doomed)
             self.stdout.write(f"Would delete {count} version{'s' * (count != 1)}.")
