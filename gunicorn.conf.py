@@ -33,3 +33,18 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() == "true"
 # Trust X-Forwarded-* only from these proxy addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "newsroom.wsgi:application"
+
+
+def on_starting(server):
+    """Refuse to start a configuration that could serve stale pages (newsroom/content_version)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    django.setup()
+    from newsroom.content_version import check_freshness
+
+    try:
+        check_freshness(processes=server.cfg.workers)
+    except ImproperlyConfigured as exc:
+        raise SystemExit(f"error: {exc}") from None

@@ -9,11 +9,15 @@ class EntriesConfig(AppConfig):
         from django.conf import settings
         from PIL import Image as PILImage
 
+        from newsroom.content_version import watch_schedule
+
         # Connect the receivers: image files follow the transaction; renditions are made.
         from . import invalidation, renditions, signals  # noqa: F401
 
-        # Any content change drops the page cache's content version (newsroom/cache.py).
+        # Any content change drops the page cache's content version (newsroom/cache.py), and
+        # the version is replaced when the next scheduled entry goes public.
         invalidation.connect()
+        watch_schedule(self.get_model("Entry").objects.next_publication_time)
 
         # Every change to an entry or an image's text is kept as a version.
         from . import history

@@ -6,6 +6,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 
+from newsroom.surrogate import add_keys
+
+from . import cache_keys
 from .models import Entry, Topic
 
 FEED_LENGTH = 20
@@ -14,6 +17,10 @@ FEED_LENGTH = 20
 class LatestEntriesFeed(Feed):
     title = "Newsroom: latest entries"
     description = "The latest entries of the Newsroom news archive."
+
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        return add_keys(response, getattr(request, "_feed_cache_keys", ()))
 
     def get_object(self, request, *args, **kwargs):
         self.request = request  # enclosure URLs must be absolute
@@ -26,7 +33,10 @@ class LatestEntriesFeed(Feed):
         return Entry.objects.published().select_related("image")
 
     def items(self, obj):
-        return self.entries(obj)[:FEED_LENGTH]
+        items = list(self.entries(obj)[:FEED_LENGTH])
+        # What this feed shows, for its cache keys (the feed object serves every request).
+        self.request._feed_cache_keys = cache_keys.feed_keys(items, topic=obj)
+        return items
 
     def item_title(self, item):
         return item.headline

@@ -12,8 +12,6 @@ from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, Value, 
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
-from newsroom.cache import bump_content_version
-
 
 @lru_cache(maxsize=8)
 def _entry_url_parts(script_prefix, urlconf, root_urlconf):
@@ -40,22 +38,28 @@ def stored_file_url(storage, name):
 
 
 class ContentQuerySet(models.QuerySet):
-    """Bulk writes send no model signals, so they drop the content version themselves."""
+    """Bulk writes send no model signals: they tell the caches what changed themselves
+    (entries.invalidation)."""
 
     def update(self, **kwargs):
-        rows = super().update(**kwargs)
-        bump_content_version()
-        return rows
+        from .invalidation import bulk_change  # it imports this module
 
-    def bulk_create(self, *args, **kwargs):
-        objs = super().bulk_create(*args, **kwargs)
-        bump_content_version()
+        with bulk_change(self.model, self.values_list("pk", flat=True), kwargs):
+            return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from .invalidation import created_in_bulk
+
+        objs = super().bulk_create(objs, *args, **kwargs)
+        created_in_bulk(self.model, objs)
         return objs
 
-    def bulk_update(self, *args, **kwargs):
-        rows = super().bulk_update(*args, **kwargs)
-        bump_content_version()
-        return rows
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        from .invalidation import bulk_change
+
+        objs = list(objs)
+        with bulk_change(self.model, [obj.pk for obj in objs], fields):
+            return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class TopicQuerySet(ContentQuerySet):
@@ -264,6 +268,12 @@ class EntryQuerySet(ContentQuerySet):
     def drafts(self):
         return self.filter(status=Entry.Status.DRAFT)
 
+    def next_publication_time(self):
+        """When the next scheduled entry goes public (Unix time), or 0 when none is scheduled:
+        the page cache replaces its content version at that moment."""
+        when = self.scheduled().order_by("pub_date").values_list("pub_date", flat=True).first()
+        return when.timestamp() if when else 0.0
+
     def in_state(self, state):
         """Entries in one `Entry.State` (draft, scheduled or published)."""
         return {
@@ -313,13 +323,14 @@ class EntryQuerySet(ContentQuerySet):
         return starts[::-1] if order == "DESC" else starts
 
     def related_to(self, entry):
-        """Entries sharing a topic with `entry`, newest first, without `entry` itself."""
+        """Entries sharing a topic with `entry` and listed after it (older), newest first:
+        publishing an entry never changes an older entry's related entries (entries.cache_keys)."""
         # EXISTS rather than a join and DISTINCT: the database walks the listing order and
         # stops at the first few matches instead of de-duplicating every shared-topic row.
         shares_a_topic = Entry.topics.through.objects.filter(
             entry_id=OuterRef("pk"), topic__in=entry.topics.all()
         )
-        return self.filter(Exists(shares_a_topic)).exclude(pk=entry.pk).order_by("-pub_date", "-pk")
+        return self.before(entry).filter(Exists(shares_a_topic))
 
     def before(self, entry):
         """Entries listed after `entry` (older), in listing order."""
@@ -336,6 +347,10 @@ class EntryQuerySet(ContentQuerySet):
             Q(pub_date__gt=entry.pub_date) | Q(pub_date=entry.pub_date, pk__gt=entry.pk),
             pub_date__gte=entry.pub_date,
         ).order_by("pub_date", "pk")
+
+
+# Entries listed as related on an entry's page.
+RELATED_ENTRIES = 3
 
 
 class Entry(models.Model):

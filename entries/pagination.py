@@ -9,12 +9,13 @@
 
 import hashlib
 
-from django.core.cache import cache
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
 
-from newsroom.cache import current_version, versioned_key
+from newsroom.cache import normalised_query
+from newsroom.content_version import remembered
 
 # Below this offset, a plain OFFSET is as cheap as a seek.
 SEEK_FROM = 500
@@ -22,27 +23,32 @@ LISTING_ORDER = ("-pub_date", "-id")
 
 
 class VersionedPaginator(Paginator):
-    def __init__(self, object_list, per_page, *, count_key=None, **kwargs):
+    """Its count is kept in the cache until a change names one of `count_keys` (the keys of
+    the entries it counts, entries.cache_keys)."""
+
+    def __init__(self, object_list, per_page, *, count_key=None, count_keys=(), **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.count_key = count_key
+        self.count_keys = count_keys
 
     @cached_property
     def count(self):
         if not self.count_key:
             return super().count
+        digest = hashlib.md5(self.count_key.encode(), usedforsecurity=False).hexdigest()
+        counted = []
+
+        def count_rows():
+            counted.append(super(VersionedPaginator, self).count)
+            return counted[0]
+
         try:
-            digest = hashlib.md5(self.count_key.encode(), usedforsecurity=False).hexdigest()
-            key = versioned_key(current_version(), f"count:{digest}")
-            count = cache.get(key)
+            return remembered(
+                f"count:{digest}", self.count_keys, count_rows, settings.PAGE_CACHE_SECONDS
+            )
         except Exception:
-            return super().count  # cache down: count in the database
-        if count is None:
-            count = super().count
-            try:
-                cache.set(key, count, None)
-            except Exception:
-                pass
-        return count
+            # Cache down: count in the database (once, even if the cache failed after it).
+            return counted[0] if counted else super().count
 
     def page(self, number):
         number = self.validate_number(number)
@@ -82,12 +88,32 @@ class VersionedPaginator(Paginator):
 
 
 class VersionedPaginationMixin:
-    """For list views: the paginator above, its count keyed by the URL minus the page."""
+    """For list views: the paginator above, its count keyed by the URL minus the page.
+
+    Only the query parameters the view understands (`query_parameters()`) make the key, and
+    only while they are valid (`query_is_valid()`): junk in a query string must not make a
+    stored count of its own."""
 
     paginator_class = VersionedPaginator
 
+    def query_parameters(self):
+        return {self.page_kwarg}
+
+    def query_is_valid(self):
+        return True
+
+    def count_keys(self):
+        """The cache keys of what the count counts: a change naming one recounts."""
+        return ()
+
     def get_paginator(self, queryset, per_page, **kwargs):
-        query = self.request.GET.copy()
-        query.pop(self.page_kwarg, None)
-        key = f"{self.request.path}?{query.urlencode()}"
-        return super().get_paginator(queryset, per_page, count_key=key, **kwargs)
+        key = None
+        if self.query_is_valid():
+            known = self.query_parameters() - {self.page_kwarg}
+            query = "&".join(
+                f"{name}={value}" for name, value in self.request.GET.items() if name in known
+            )
+            key = f"{self.request.path}?{normalised_query(query)}"
+        return super().get_paginator(
+            queryset, per_page, count_key=key, count_keys=self.count_keys(), **kwargs
+        )

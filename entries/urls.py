@@ -1,4 +1,3 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import feeds, ical, preview_views, views
@@ -15,7 +14,7 @@ urlpatterns = [
     path("feeds/entries.atom", feeds.LatestEntriesAtomFeed(), name="feed_atom"),
     path("topics/<slug:slug>/feed.rss", feeds.TopicFeed(), name="topic_feed_rss"),
     path("topics/<slug:slug>/feed.atom", feeds.TopicAtomFeed(), name="topic_feed_atom"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("preview/<str:token>/", preview_views.SharedPreviewView.as_view(), name="preview"),
     path("calendar/<str:token>.ics", ical.calendar_feed, name="calendar_feed"),

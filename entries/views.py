@@ -1,16 +1,18 @@
 from django.conf import settings
+from django.contrib.sitemaps.views import sitemap as django_sitemap
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from . import search
-from .filters import EntryFilter
-from .models import Entry, Topic
-from .pagination import VersionedPaginationMixin
+from newsroom.cache import accept_query
+from newsroom.surrogate import add_keys
 
-RELATED_ENTRIES = 3
+from . import cache_keys, search
+from .filters import EntryFilter
+from .models import RELATED_ENTRIES, Entry, Topic
+from .pagination import VersionedPaginationMixin
 
 
 class PublishedEntryMixin:
@@ -42,6 +44,22 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     def get_filterset(self, queryset):
         return self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
 
+    def query_parameters(self):
+        return {*self.filterset.form.fields, self.page_kwarg}
+
+    def query_is_valid(self):
+        return self.filterset.is_valid()
+
+    def count_keys(self):
+        topic = getattr(self, "topic", None)
+        return cache_keys.count_keys(topic=topic, searched=bool(self.filterset.query))
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # The page may be stored only when its query string is made of these parameters.
+        accept_query(request, self.query_parameters())
+        return response
+
     def get_paginate_by(self, queryset):
         return settings.ENTRIES_PER_PAGE
 
@@ -57,7 +75,14 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     def render_to_response(self, context, **response_kwargs):
         if not self.filterset.is_valid():
             response_kwargs.setdefault("status", 400)
-        return super().render_to_response(context, **response_kwargs)
+        response = super().render_to_response(context, **response_kwargs)
+        # The page's entries, read once: the template iterates the same evaluated list.
+        keys = cache_keys.listing_page_keys(
+            context["object_list"],
+            topic=getattr(self, "topic", None),
+            searched=bool(self.filterset.query),
+        )
+        return add_keys(response, keys)
 
 
 class TopicEntryListView(EntryListView):
@@ -84,6 +109,10 @@ class TopicListView(ListView):
     def get_queryset(self):
         return Topic.objects.with_published_counts().filter(entry_count__gt=0)
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return add_keys(response, cache_keys.TOPIC_LIST_PAGE_KEYS)
+
 
 class EntryDetailView(PublishedEntryMixin, DetailView):
     def get_queryset(self):
@@ -100,12 +129,22 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
         return {
             "previous_entry": published.before(entry).first(),
             "next_entry": published.after(entry).first(),
-            "related_entries": published.related_to(entry)[:RELATED_ENTRIES],
+            "related_entries": list(published.related_to(entry)[:RELATED_ENTRIES]),
         }
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        linked = [context["previous_entry"], context["next_entry"], *context["related_entries"]]
+        return add_keys(response, cache_keys.entry_page_keys(self.object, linked))
+
+
+def sitemap(request, **kwargs):
+    return add_keys(django_sitemap(request, **kwargs), cache_keys.SITEMAP_PAGE_KEYS)
 
 
 @require_safe
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("entries:sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
-    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    return add_keys(response, cache_keys.OTHER_PAGE_KEYS)

@@ -1,12 +1,21 @@
 """The page cache: public pages stored whole (final headers and body) and replayed as bytes.
 
-Never stale:
-- every key carries the *content version*, a random token kept in the shared cache (local
-  memory or Redis). Any save or delete of site content drops it (`bump_content_version`), once
-  at once and again when the transaction commits, so every instance misses at its next request
-  and renders from the database;
-- the version also records when the next scheduled entry goes public; from that moment the
-  version is replaced, so a scheduled entry appears on time, cache or not.
+Never stale, in every supported configuration:
+- every key carries the *content version*, a random token that any save or delete of site
+  content drops (`bump_content_version`), once at once and again when the transaction
+  commits, so every process misses at its next request and renders from the database;
+- the version lives where every process that can change content sees it (`version_store`):
+  in the cache itself when the cache is shared (Redis: every worker, instance, shell and
+  command), or, with the process-local default cache, in a small memory-mapped file that
+  every process on the machine maps (a write is seen by the next read of any process, at the
+  cost of a memory read rather than a database query);
+- the version also records when the next scheduled entry goes public (the app tells us how
+  to find out, `watch_schedule`); from that moment the version is replaced, so a scheduled
+  entry appears on time, cache or not.
+
+Bounded: only pages whose query string is made of parameters the view declared
+(`accept_query`) are stored, under a normalised query (order, empty values, `page=1`), and
+every key has a lifetime.
 
 Fast: `PageCacheApp` (newsroom/wsgi.py) answers a cached anonymous GET before Django's handler
 starts, with one cache round trip; `PageCacheMiddleware` (outermost middleware) does the same
@@ -16,113 +25,44 @@ with its ETag, Last-Modified and Cache-Control, so a replay carries exactly the 
 Faults: any cache error is logged and the request goes the full, uncached way.
 """
 
-import contextvars
 import hashlib
 import logging
-import secrets
 import time
-from typing import NamedTuple
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 
+from .content_version import (
+    ANY_KEY,
+    EVERY_PAGE,
+    VERSION_KEY,
+    Freshness,
+    bump_content_version,
+    current_generation,
+    current_version,
+    end_request_scope,
+    freshness,
+    parse_version,
+    record_change,
+    request_scope,
+    version_store,
+    versioned_key,
+)
+from .purge import purge_on_commit
+from .redis_cache import CacheSkipped
+from .surrogate import keys_of
+
+__all__ = ["PageCacheApp", "PageCacheMiddleware", "accept_query", "bump_content_version"]
+
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "newsroom:content-version"
 # URL namespaces and names that are never public pages.
 PRIVATE_NAMESPACES = frozenset({"admin"})
 PRIVATE_URL_NAMES = frozenset({"healthz", "media"})
-
-
-class Version(NamedTuple):
-    token: str
-    created: float
-    next_change: float  # when the next scheduled entry goes public; 0 when none is scheduled
-
-    @property
-    def expired(self):
-        return bool(self.next_change) and time.time() >= self.next_change
-
-    def seconds_left(self, limit):
-        """`limit`, capped so nothing outlives the next scheduled publication."""
-        if not self.next_change:
-            return limit
-        return max(0, min(limit, int(self.next_change - time.time())))
-
-
-def _parse(raw):
-    try:
-        token, created, next_change = raw.split("|")
-        return Version(token, float(created), float(next_change or 0))
-    except (AttributeError, ValueError):
-        return None
-
-
-def _next_scheduled_time():
-    # Imported here: this module is loaded with the settings, before the apps are ready.
-    from entries.models import Entry
-
-    when = (
-        Entry.objects.filter(status=Entry.Status.PUBLISHED, pub_date__gt=_now())
-        .order_by("pub_date")
-        .values_list("pub_date", flat=True)
-        .first()
-    )
-    return when.timestamp() if when else 0.0
-
-
-def _now():
-    from django.utils import timezone
-
-    return timezone.now()
-
-
-# The version one request works with, read at its first use (PageCacheMiddleware gives each
-# request a fresh holder): the count, the page and the key it is stored under then agree, and
-# the cache (or, with no cache at all, the database) is asked once per request, not per use.
-# A bump empties the holder, so a request that changes content sees the new version.
-_request_version = contextvars.ContextVar("newsroom_request_version", default=None)
-
-
-def current_version():
-    """The content version, made (one database query) when missing or past its schedule.
-
-    Raises whatever the cache or the database raise; callers decide how to degrade.
-    """
-    holder = _request_version.get()
-    if holder:
-        return holder["version"]
-    version = _parse(cache.get(VERSION_KEY))
-    if version is None or version.expired:
-        version = Version(secrets.token_hex(8), time.time(), _next_scheduled_time())
-        cache.set(VERSION_KEY, f"{version.token}|{version.created}|{version.next_change}", None)
-    if holder is not None:
-        holder["version"] = version
-    return version
-
-
-def bump_content_version(**kwargs):
-    """Drop the content version now and again on commit (signal receivers call this).
-
-    Now, so this process never serves what it just changed; on commit, so no other instance
-    keeps a page rendered between the first drop and the commit.
-    """
-    _drop_version()
-    transaction.on_commit(_drop_version, robust=True)
-
-
-def _drop_version():
-    holder = _request_version.get()
-    if holder:
-        holder.clear()
-    try:
-        cache.delete(VERSION_KEY)
-    except Exception:
-        logger.exception("Could not drop the content version; cached pages may be stale")
 
 
 _last_warning = 0.0
@@ -131,13 +71,11 @@ _last_warning = 0.0
 def _warn_cache_down(exc):
     """Log a cache failure at most every 30 seconds per process, not on every request."""
     global _last_warning
+    if isinstance(exc, CacheSkipped):
+        return  # the circuit breaker said so once already
     if time.monotonic() - _last_warning > 30:
         _last_warning = time.monotonic()
         logger.warning("Cache unavailable, serving from the database: %r", exc)
-
-
-def versioned_key(version, name):
-    return f"newsroom:{version.token}:{name}"
 
 
 def _bypass(environ):
@@ -157,10 +95,38 @@ def _page_name(environ):
             environ.get("HTTP_HOST")
             or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}",
             environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
+            normalised_query(environ.get("QUERY_STRING", "")),
         )
     )
     return "page:" + hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
+
+
+def normalised_query(query_string):
+    """One spelling per query: parameters sorted, empty ones and the first page's number
+    dropped (`?page=1&q=` is `/`)."""
+    if not query_string:
+        return ""
+    pairs = [
+        (name, value)
+        for name, value in parse_qsl(query_string, keep_blank_values=False)
+        if (name, value) != ("page", "1")
+    ]
+    return urlencode(sorted(pairs))
+
+
+def accept_query(request, parameters):
+    """A view says which query parameters it understands; with any other in the query, or
+    one given twice, the page is not stored (junk query strings must not fill the cache)."""
+    request.page_cache_parameters = frozenset(parameters)
+
+
+def _query_accepted(request):
+    query = request.META.get("QUERY_STRING", "")
+    if not query:
+        return True
+    known = getattr(request, "page_cache_parameters", frozenset())
+    names = [name for name, _ in parse_qsl(query, keep_blank_values=False)]
+    return len(names) == len(set(names)) and set(names) <= known
 
 
 # The version this process saw last: with it, a hit costs one round trip (version and page
@@ -178,7 +144,12 @@ def _never_stored_prefixes():
 
 
 def cached_page(environ):
-    """The stored (headers, body) for this request, or None. Never raises."""
+    """The stored (headers, body) to answer this request with, or None. Never raises.
+
+    A page that changed since it was stored is still answered while another request renders
+    its new version (that request holds the page's render lock, which lapses after
+    PAGE_STALE_SECONDS); the first request to find it changed takes the lock and renders
+    (environ["newsroom.render_lock"]). A page taken down since is never answered."""
     global _seen_token
     if not settings.PAGE_CACHE or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
@@ -188,17 +159,43 @@ def cached_page(environ):
         return None
     name = _page_name(environ)
     try:
-        guess = _seen_token
-        found = cache.get_many(
-            [VERSION_KEY, f"newsroom:{guess}:{name}"] if guess else [VERSION_KEY]
-        )
-        version = _parse(found.get(VERSION_KEY))
-        if version is None or version.expired:
-            return None  # the full path makes a new version
-        if version.token == guess:
-            return found.get(f"newsroom:{guess}:{name}")
-        _seen_token = version.token
-        return cache.get(versioned_key(version, name))
+        store = version_store()
+        if not store.in_cache:
+            # The version is in shared memory: no round trip for it.
+            version = parse_version(store.read())
+            if version is None or version.expired:
+                return None
+            stored = cache.get(versioned_key(version, name))
+            generation = store.generation(version.token) if stored else None
+        else:
+            guess = _seen_token
+            wanted = [VERSION_KEY]
+            if guess:
+                wanted += [f"newsroom:{guess}:{name}", store.generation_key(guess)]
+            found = cache.get_many(wanted)
+            version = parse_version(found.get(VERSION_KEY))
+            if version is None or version.expired:
+                return None  # the full path makes a new version
+            if version.token != guess:
+                _seen_token = version.token
+                found = cache.get_many(
+                    [versioned_key(version, name), store.generation_key(version.token)]
+                )
+            stored = found.get(versioned_key(version, name))
+            generation = found.get(store.generation_key(version.token))
+        if stored is None or generation is None or len(stored) != 4:
+            return None
+        headers, body, keys, stored_generation = stored
+        state = freshness(version, name, keys, stored_generation, generation)
+        if state is Freshness.FRESH:
+            return headers, body
+        if state is Freshness.STALE:
+            lock = versioned_key(version, f"render:{name}")
+            if not cache.add(lock, 1, settings.PAGE_STALE_WHILE_REVALIDATE):
+                return headers, body  # its new version is on its way
+            environ["newsroom.render_lock"] = lock
+            environ["newsroom.stale_copy"] = (headers, body)  # if the render fails
+        return None
     except Exception as exc:
         _warn_cache_down(exc)
         return None
@@ -234,11 +231,19 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        holder = _request_version.set({})
+        scope = request_scope()
         try:
             return self._respond(request)
         finally:
-            _request_version.reset(holder)
+            end_request_scope(scope)
+            lock = request.META.pop("newsroom.render_lock", None)
+            if lock:
+                # Stored or failed, this render is over: the next reader of a still-stale
+                # page renders it again rather than being served the old one.
+                try:
+                    cache.delete(lock)
+                except Exception as exc:
+                    _warn_cache_down(exc)
 
     def _respond(self, request):
         stored = cached_page(request.META)
@@ -249,14 +254,26 @@ class PageCacheMiddleware:
                 last_modified=_last_modified(stored[0]),
                 response=_replay(request, stored),
             )
+        started = time.time()
+        generation = None
+        if settings.PAGE_CACHE and request.method == "GET" and not _bypass(request.META):
+            try:
+                generation = current_generation()  # before the view reads anything
+            except Exception as exc:
+                _warn_cache_down(exc)
         response = self.get_response(request)
+        stale = request.META.pop("newsroom.stale_copy", None)
+        if stale is not None and response.status_code >= 500:
+            # The database (or anything) failed while renewing a page that changed: the copy
+            # from before the change beats an error page (stale-if-error, as Varnish does).
+            return _replay(request, stale)
         if request.method not in ("GET", "HEAD") or not self._is_public(request, response):
             return response
         if _bypass(request.META):
             # A signed-in user's copy must never land in a shared cache in front of us.
             patch_cache_control(response, private=True)
             return response
-        return self._finish_public(request, response)
+        return self._finish_public(request, response, generation, started)
 
     @staticmethod
     def _is_public(request, response):
@@ -273,7 +290,7 @@ class PageCacheMiddleware:
         vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
         return vary <= {"cookie", "accept-encoding"}
 
-    def _finish_public(self, request, response):
+    def _finish_public(self, request, response, generation, started):
         try:
             version = current_version()
         except Exception as exc:
@@ -281,8 +298,8 @@ class PageCacheMiddleware:
             version = None
         body = response.content
         response["ETag"] = f'"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
-        if version is not None:
-            response["Last-Modified"] = http_date(version.created)
+        # When this render began: whatever changed before is in it.
+        response["Last-Modified"] = http_date(started)
         lifetime = version.seconds_left if version else (lambda limit: limit)
         patch_cache_control(
             response,
@@ -292,20 +309,24 @@ class PageCacheMiddleware:
         )
         response["Content-Length"] = str(len(body))
         keep = version.seconds_left(settings.PAGE_CACHE_SECONDS) if version else 0
-        if settings.PAGE_CACHE and keep and request.method == "GET":
+        if (
+            settings.PAGE_CACHE
+            and keep
+            and generation is not None
+            and request.method == "GET"
+            and _query_accepted(request)
+        ):
+            keys = (*sorted(keys_of(response) or {ANY_KEY}), EVERY_PAGE)
             try:
                 cache.set(
                     versioned_key(version, _page_name(request.META)),
-                    (list(response.items()), body),
+                    (list(response.items()), body, keys, generation),
                     keep,
                 )
             except Exception as exc:
                 _warn_cache_down(exc)
         return get_conditional_response(
-            request,
-            etag=response["ETag"],
-            last_modified=version.created if version else None,
-            response=response,
+            request, etag=response["ETag"], last_modified=int(started), response=response
         )
 
 
@@ -328,3 +349,14 @@ def _replay(request, stored):
     for key, value in headers:
         response[key] = value
     return response
+
+
+def invalidate(keys, *, hard=False):
+    """The app tells the caches what changed: `keys` name what the changed pages show (the
+    app's vocabulary, e.g. `entry-12`); `hard` for takedowns, which are never served stale.
+
+    The page cache records the change (pages naming any of the keys are stale from now on,
+    and gone when `hard`), and the HTTP caches in front are purged by the same keys once the
+    transaction commits (newsroom/purge.py)."""
+    record_change(keys, hard=hard)
+    purge_on_commit(keys, hard=hard)

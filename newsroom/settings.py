@@ -53,6 +53,8 @@ MIDDLEWARE = [
     # Outermost, so it stores and replays the final headers (CSP, security, validators) of
     # public pages; newsroom.wsgi answers cached pages before Django's handler even starts.
     "newsroom.cache.PageCacheMiddleware",
+    # Inside the page cache, so the cache-key headers it writes are stored with the page.
+    "newsroom.surrogate.SurrogateKeyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Right after SecurityMiddleware, as whitenoise asks, so static files skip the rest.
@@ -97,9 +99,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 _cache = env.cache("CACHE_URL", default="locmemcache://newsroom")
 if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
-    # Django's own Redis backend (django-environ would pick django-redis). Short timeouts so
-    # an unreachable Redis degrades to serving from the database instead of hanging workers.
-    _cache["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+    # Django's own Redis backend (django-environ would pick django-redis), behind a circuit
+    # breaker (newsroom/redis_cache.py). Short timeouts so an unreachable Redis degrades to
+    # serving from the database, and after a few failures it is skipped altogether.
+    _cache["BACKEND"] = "newsroom.redis_cache.ResilientRedisCache"
     # django-environ lower-cases `?key_prefix=`/`?timeout=` for this backend; Django wants them
     # upper-case at the top level.
     for _option in ("key_prefix", "timeout", "version"):
@@ -109,7 +112,7 @@ if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
     _cache["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
     _cache["OPTIONS"].setdefault("socket_timeout", 0.5)
 if _cache["BACKEND"].endswith("LocMemCache"):
-    # The default 300 entries would cull the content version along with old pages.
+    # The default 300 entries would cull old pages and counts too eagerly.
     _cache.setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 CACHES = {"default": _cache}
 
@@ -117,9 +120,30 @@ CACHES = {"default": _cache}
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 # Seconds a stored page is kept (keys carry the content version, so this only bounds memory).
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# With the local-memory cache (each process its own), the content version is shared through
+# this memory-mapped file instead, so a change made by any process (worker, shell, command) is
+# seen by every worker at its next request. Empty: one file per database under var/.
+PAGE_CACHE_VERSION_FILE = env.str("PAGE_CACHE_VERSION_FILE", default="")
 # Cache-Control on public pages: browsers revalidate (ETag), shared caches may keep s-maxage.
 PAGE_MAX_AGE = env.int("PAGE_MAX_AGE", default=0)
 PAGE_S_MAXAGE = env.int("PAGE_S_MAXAGE", default=60)
+# Seconds a shared cache may serve an expired page while it fetches a new one, and while the
+# app is failing (Cache-Control stale-while-revalidate / stale-if-error).
+PAGE_STALE_WHILE_REVALIDATE = env.int("PAGE_STALE_WHILE_REVALIDATE", default=5)
+PAGE_STALE_IF_ERROR = env.int("PAGE_STALE_IF_ERROR", default=86_400)
+# Response headers carrying a public page's cache keys (newsroom/surrogate.py).
+SURROGATE_KEY_HEADERS = env.list("SURROGATE_KEY_HEADERS", default=["xkey", "Cache-Tag"])
+
+# The purge hook (newsroom/purge.py): the HTTP caches in front, purged by key on commit.
+CACHE_PURGE_URLS = env.list("CACHE_PURGE_URL", default=[])
+CACHE_PURGE_STYLE = env.str("CACHE_PURGE_STYLE", default="xkey")
+if CACHE_PURGE_STYLE not in ("xkey", "surrogate-key", "cache-tag"):
+    raise ImproperlyConfigured("CACHE_PURGE_STYLE must be xkey, surrogate-key or cache-tag.")
+CACHE_PURGE_HEADER = env.str("CACHE_PURGE_HEADER", default="")
+CACHE_PURGE_TOKEN = env.str("CACHE_PURGE_TOKEN", default="")
+CACHE_PURGE_TOKEN_HEADER = env.str("CACHE_PURGE_TOKEN_HEADER", default="Authorization")
+CACHE_PURGE_TIMEOUT = env.float("CACHE_PURGE_TIMEOUT", default=2.0)
+CACHE_PURGE_ATTEMPTS = env.int("CACHE_PURGE_ATTEMPTS", default=4)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -27,9 +27,12 @@ def empty_cache():
     """The local-memory cache outlives each test's database rollback; start each test empty."""
     from django.core.cache import cache
 
+    from newsroom.content_version import version_store
+
     cache.clear()
     yield
     cache.clear()
+    version_store().drop()  # kept outside the cache with the local-memory cache
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +52,18 @@ def collected_static(tmp_path_factory):
         "--noinput",
     )
     return root
+
+
+@pytest.fixture
+def purges(settings):
+    """A real HTTP server recording purges, set as the purge hook's only endpoint; its
+    `changed(action)` runs `action` as committed work and returns the keys purged."""
+    from newsroom import purge
+
+    from .purge_server import PurgeServer
+
+    with PurgeServer() as server:
+        settings.CACHE_PURGE_URLS = [server.url]
+        settings.CACHE_PURGE_STYLE = "xkey"
+        yield server
+        purge.wait()

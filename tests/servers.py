@@ -104,7 +104,10 @@ def gunicorn(env, log_path):
                     time.sleep(0.1)
             yield server
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass  # a test stopped it already
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -71,9 +71,11 @@ def test_unknown_slug_is_404(client):
 
 def test_up_to_three_related_entries_share_a_topic_newest_first(client):
     energy, other = make_topic("Energy"), make_topic("Other")
-    entry = make_entry(headline="The entry")
-    entry.topics.add(energy, other)
     now = timezone.now()
+    entry = make_entry(headline="The entry", pub_date=now - timedelta(minutes=1))
+    entry.topics.add(energy, other)
+    # Published after the entry: not related (publishing never changes older entries' pages).
+    make_entry(headline="Newer", pub_date=now - timedelta(seconds=5)).topics.add(energy)
     for days, headline in [(5, "Five"), (1, "One"), (3, "Three"), (2, "Two"), (4, "Four")]:
         make_entry(headline=headline, pub_date=now - timedelta(days=days)).topics.add(energy)
     both = make_entry(headline="Both topics", pub_date=now - timedelta(days=30))
@@ -86,6 +88,7 @@ def test_up_to_three_related_entries_share_a_topic_newest_first(client):
     assert related == ["One", "Two", "Three"]
     section = response.text.split('<section class="related-entries"')[1].split("</section>")[0]
     assert "Related entries" in section and "Draft" not in section and "Later" not in section
+    assert "Newer" not in section
 
 
 def test_no_related_section_without_shared_topics(client):

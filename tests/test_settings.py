@@ -100,7 +100,12 @@ def test_proxy_header_and_trusted_origins_come_from_the_environment():
     ]
 
 
-def test_redis_cache_url_uses_djangos_own_backend():
+def test_redis_cache_url_uses_djangos_own_backend_behind_a_circuit_breaker():
+    from django.core.cache.backends.redis import RedisCache
+
+    from newsroom.redis_cache import ResilientRedisCache
+
     (caches,) = print_settings(["CACHES"], **PRODUCTION, CACHE_URL="redis://127.0.0.1:6379/3")
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert caches["default"]["BACKEND"] == "newsroom.redis_cache.ResilientRedisCache"
+    assert issubclass(ResilientRedisCache, RedisCache)
     assert caches["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"

@@ -9,8 +9,9 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from entries import search
+from entries.cache_keys import SITE
 from entries.models import Entry, Image, Topic
-from newsroom.cache import bump_content_version
+from newsroom.cache import invalidate
 
 WORDS = (
     "council commission parliament member states trade agreement talks summit ministers "
@@ -143,7 +144,7 @@ class Command(BaseCommand):
         with search.deferred_vectors(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             ids = dict(cursor.fetchall())
-        bump_content_version()  # raw SQL sends no signals (what ContentQuerySet does)
+        invalidate({SITE})  # raw SQL sends no signals: every page may have changed
         return [ids[row[0]] for row in rows]
 
     def images(self):
