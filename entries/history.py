@@ -15,6 +15,7 @@ recorded with, and the writes that send no signals.
 
 import sys
 from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
 
 import reversion
@@ -199,9 +200,14 @@ def changed_fields(older, newer, model=Entry):
         before, after = older.get(attname), newer.get(attname)
         if name == "topics":
             before, after = sorted(before or []), sorted(after or [])
-        if before != after:
+        if _to_the_second(before) != _to_the_second(after):
             changed.append(name)
     return changed
+
+
+def _to_the_second(value):
+    # The form sends dates to the second: a save that drops a stored microsecond changes nothing.
+    return value.replace(microsecond=0) if isinstance(value, datetime) else value
 
 
 def version_number(version):
@@ -228,7 +234,7 @@ def describe_save(entry, was_status, was_pub_date, created):
         return "Unpublished"
     if created:
         return "Created as a draft"
-    if entry.status == published and was_pub_date != entry.pub_date:
+    if entry.status == published and _to_the_second(was_pub_date) != _to_the_second(entry.pub_date):
         if entry.publication_state == Entry.State.SCHEDULED:
             return f"Rescheduled for {editor_datetime(entry.pub_date)}"
         return f"Publication date changed to {editor_datetime(entry.pub_date)}"

@@ -467,7 +467,7 @@ class Entry(models.Model):
     def mark_published(self, now=None):
         """Going public now: a draft whose date was never typed is dated now, a typed date
         (past, for the archive, or future, to schedule) is kept."""
-        now = now or timezone.now()
+        now = now or timezone.now().replace(microsecond=0)  # to the second, as the form
         if not self.pub_date_chosen:
             self.pub_date, self.pub_date_chosen = now, True
         self.published_at = now

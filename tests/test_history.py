@@ -140,6 +140,7 @@ def test_saving_an_entry_in_the_admin_adds_at_most_three_queries(ada_client, mon
             edit(ada_client, entry, headline=headline)
         return len(queries)
 
+    count_save("Warm-up")  # the stored date loses its microseconds; content types are read
     with_history = count_save("With history")
     monkeypatch.setattr(history, "add", lambda *args, **kwargs: None)
     without = count_save("Without history")

@@ -283,7 +283,7 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
     def set_status(self, request, queryset, status):
         changing = queryset.exclude(status=status)
         headlines = list(changing.values_list("headline", flat=True)[:10])
-        now = timezone.now()
+        now = timezone.now().replace(microsecond=0)  # to the second, as the form
         changes = {"status": status, "version": F("version") + 1, "updated": now}
         if status == Entry.Status.PUBLISHED:
             # As Entry.mark_published: a draft whose date was never typed is dated now.

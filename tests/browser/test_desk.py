@@ -116,7 +116,7 @@ def test_a_preview_link_works_without_a_session_until_revoked_or_expired(
     )
     log_in(page)
     page.goto(f"/admin/entries/entry/{entry.pk}/change/")
-    page.get_by_role("link", name="Share a preview link").click()
+    page.get_by_role("link", name="Make a shareable link").click()
     page.get_by_label("Lasts (hours)").fill("48")
     page.get_by_label("Follows the latest version").check()
     page.get_by_role("button", name="Make a preview link").click()
