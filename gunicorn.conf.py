@@ -15,8 +15,15 @@ def _int(name, default):
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # One process per core plus one; threads help while requests wait on the database.
 workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1)
-threads = _int("GUNICORN_THREADS", 1)
-# A request taking longer than this is stuck: the worker is replaced.
+# Threaded workers, so a few slow clients cannot hold every process (a sync worker is held by
+# one client for as long as it takes to send its headers): gunicorn's gthread worker, whose
+# threads also give up on headers that take over GUNICORN_HEADER_TIMEOUT seconds
+# (newsroom/gunicorn_worker.py). A buffering proxy in front is still the real fix
+# (docs/deployment.md). Each thread keeps its own database connection (CONN_MAX_AGE).
+worker_class = "newsroom.gunicorn_worker.HeaderDeadlineWorker"
+threads = _int("GUNICORN_THREADS", 4)
+# A worker whose main loop has not checked in for this long is stuck and replaced (its threads
+# serve requests; the loop keeps checking in while they do).
 timeout = _int("GUNICORN_TIMEOUT", 30)
 # Seconds a worker gets to finish its requests on restart or shutdown.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
@@ -33,6 +40,13 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() == "true"
 # Trust X-Forwarded-* only from these proxy addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "newsroom.wsgi:application"
+# gunicorn's control socket (`gunicornc`) is one path per user by default
+# ($HOME/.gunicorn/gunicorn.ctl): a second instance took it over, and stopping that one
+# removed it. Off unless GUNICORN_CONTROL_SOCKET names a path for this instance alone.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket
 
 
 def on_starting(server):

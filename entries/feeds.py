@@ -14,6 +14,16 @@ from .models import Entry, Topic
 FEED_LENGTH = 20
 
 
+def rss_html(feed, text):
+    """Plain text for an RSS element that readers render as HTML (titles, descriptions).
+
+    RSS 2.0 does not say whether a title is text or HTML, and many readers take it as HTML, so
+    the text is escaped once here (the XML writer escapes it again for the document). Atom's
+    title and subtitle are typed `text`: there the XML writer's escaping is enough.
+    """
+    return text if issubclass(feed.feed_type, Atom1Feed) else escape(text)
+
+
 class LatestEntriesFeed(Feed):
     title = "Newsroom: latest entries"
     description = "The latest entries of the Newsroom news archive."
@@ -39,7 +49,7 @@ class LatestEntriesFeed(Feed):
         return items
 
     def item_title(self, item):
-        return item.headline
+        return rss_html(self, item.headline)
 
     def item_description(self, item):
         # Readers render RSS descriptions and Atom summaries as HTML: the plain-text summary
@@ -76,7 +86,7 @@ class TopicFeed(LatestEntriesFeed):
         return get_object_or_404(Topic, slug=slug)
 
     def title(self, topic):
-        return f"Newsroom: {topic.name}"
+        return rss_html(self, f"Newsroom: {topic.name}")
 
     def description(self, topic):
         # Many readers render the channel description as HTML, like item descriptions.

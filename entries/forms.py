@@ -30,7 +30,10 @@ class UploadedImageField(forms.ImageField):
 
 class ImageForm(forms.ModelForm):
     file = UploadedImageField(
-        help_text="JPEG, PNG, WebP or GIF. Size and dimensions are read from the file.",
+        help_text="JPEG, PNG, WebP or GIF. Size and dimensions are read from the file. "
+        "Where and with what the photo was taken (GPS position, camera or phone, times) is "
+        "removed from the file when it is stored; its orientation, colour profile, artist "
+        "and copyright are kept.",
     )
 
     class Meta:

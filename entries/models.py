@@ -12,6 +12,8 @@ from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, Value, 
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
+from .image_metadata import strip_field_file
+
 
 @lru_cache(maxsize=8)
 def _entry_url_parts(script_prefix, urlconf, root_urlconf):
@@ -138,8 +140,11 @@ class Image(models.Model):
         return self.public_line if self.file else "(no file)"
 
     def save(self, *args, **kwargs):
-        # width and height come from ImageField itself; the byte size is the stored file's.
+        # width and height come from ImageField itself; the byte size is the stored file's,
+        # after a new file has lost its location and device metadata.
         if self.file:
+            if not self.file._committed:
+                strip_field_file(self.file)
             self.file_size = self.file.size
         super().save(*args, **kwargs)
 

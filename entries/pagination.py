@@ -8,10 +8,12 @@
 """
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.utils.functional import cached_property
 
 from newsroom.cache import normalised_query
@@ -20,6 +22,9 @@ from newsroom.content_version import remembered
 # Below this offset, a plain OFFSET is as cheap as a seek.
 SEEK_FROM = 500
 LISTING_ORDER = ("-pub_date", "-id")
+# What a page number may look like: ASCII digits (or ListView's "last"). Python's `int()` also
+# takes "1_0", " 1" and full-width or Arabic-Indic digits, each one more address of one page.
+PAGE_NUMBER = re.compile(r"[0-9]{1,9}|last")
 
 
 class VersionedPaginator(Paginator):
@@ -117,3 +122,9 @@ class VersionedPaginationMixin:
         return super().get_paginator(
             queryset, per_page, count_key=key, count_keys=self.count_keys(), **kwargs
         )
+
+    def paginate_queryset(self, queryset, page_size):
+        number = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg)
+        if number and not PAGE_NUMBER.fullmatch(str(number)):
+            raise Http404("A page number is made of the digits 0-9.")
+        return super().paginate_queryset(queryset, page_size)

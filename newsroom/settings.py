@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "newsroom.surrogate.SurrogateKeyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # TRACE is 405 on every path, static files included (newsroom/request_guard.py).
+    "newsroom.request_guard.RequestGuardMiddleware",
     # Right after SecurityMiddleware, as whitenoise asks, so static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,6 +184,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# The manifest of hashed names lives outside STATIC_ROOT, so it is never served.
+STATIC_MANIFEST_ROOT = env.path("STATIC_MANIFEST_ROOT", default=f"{STATIC_ROOT}-manifest")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 MEDIA_URL = "media/"
@@ -191,7 +195,7 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "newsroom.static_storage.StaticFilesStorage"},
 }
 
 # dumpdata/loaddata (and so backups) keep times to the microsecond; Django's own JSON cuts them
@@ -260,6 +264,13 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Bad Host headers and path traversal attempts: one line each, at most 10 a minute per
+    # kind, instead of a traceback each (newsroom/log_filters.py).
+    "filters": {"security_events": {"()": "newsroom.log_filters.SecurityEventFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {"class": "logging.StreamHandler", "filters": ["security_events"]},
+    },
+    "loggers": {"django.security": {"handlers": ["security"], "propagate": False}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }

@@ -42,3 +42,17 @@ def test_count_is_kept_per_content_version(client):
     make_entry()
     with override_settings(PAGE_CACHE=False):
         assert "<h1>2 Entries</h1>" in client.get("/").text
+
+
+@override_settings(ENTRIES_PER_PAGE=1)
+@pytest.mark.parametrize(
+    "number", ["1_0", "\uff11", "\u0662", "\uff11\uff10", " 1", "1 ", "+1", "-0"]
+)
+def test_page_numbers_are_ascii_digits_only(client, number):
+    """`int()` reads all of these (full-width and Arabic-Indic digits too) as a page that
+    exists; each would be one more address of it."""
+    for _ in range(12):
+        make_entry()
+    assert client.get("/", {"page": number}).status_code == 404
+    assert client.get("/", {"page": "2"}).status_code == 200
+    assert client.get("/", {"page": "02"}).status_code == 200

@@ -1,3 +1,4 @@
+import os
 import tarfile
 from pathlib import Path
 
@@ -10,6 +11,16 @@ from django.utils import timezone
 # Not backed up: rows that migrate re-creates (content types, permissions) and short-lived
 # security state (sessions, login attempts and lockouts).
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes"]
+
+
+# A backup holds password hashes and every unpublished draft: its owner alone may read it.
+FILE_MODE = 0o600
+DIRECTORY_MODE = 0o700
+
+
+def private_file(path):
+    """`path` created empty for writing, readable by its owner only whatever the umask."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb")
 
 
 def backup_paths(directory, stamp):
@@ -36,10 +47,13 @@ class Command(BaseCommand):
         if dump.exists() or media.exists():
             raise CommandError(f"A backup named {dump.name} already exists; try again.")
         dump.parent.mkdir(parents=True, exist_ok=True)
+        dump.parent.chmod(DIRECTORY_MODE)
 
         # Written under a temporary name and renamed when complete, so a backup that was
         # interrupted never looks like a good one.
         partial = dump.with_name(dump.name + ".partial")
+        partial.unlink(missing_ok=True)  # left by an interrupted run
+        private_file(partial).close()  # dumpdata writes into it, keeping its mode
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # One snapshot for every table: rows committed while the dump runs are not
@@ -60,7 +74,8 @@ class Command(BaseCommand):
         # After the database: every file the dump refers to is already on disk.
         partial = media.with_name(media.name + ".partial")
         media_root = Path(settings.MEDIA_ROOT)
-        with tarfile.open(partial, "w:gz") as archive:
+        partial.unlink(missing_ok=True)
+        with private_file(partial) as out, tarfile.open(fileobj=out, mode="w:gz") as archive:
             if media_root.is_dir():
                 for child in sorted(media_root.iterdir()):
                     archive.add(child, arcname=child.name)
