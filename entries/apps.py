@@ -29,5 +29,15 @@ class EntriesConfig(AppConfig):
         post_save.connect(body.follow_body, sender=Entry, dispatch_uid="entry-body-follow")
         search.connect()
 
+        # Every change to an entry or an image's text is kept as a version.
+        from . import history
+
+        history.register()
+
+        # Uploaded files are hashed, so the image-health page finds the same file twice.
+        from . import image_health
+
+        image_health.connect()
+
         # Pillow refuses images over this many pixels wherever the app opens one.
         PILImage.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS

@@ -132,6 +132,8 @@ class Image(models.Model):
     )
     rendition_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     rendition_error = models.TextField(blank=True, editable=False)
+    # SHA-256 of the file (entries/image_health.py): the same file uploaded twice.
+    content_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -271,14 +273,22 @@ class EntryQuerySet(ContentQuerySet):
     # Bodies written in bulk are cleaned like saved ones (entries.body, entries.richtext).
 
     def update(self, **kwargs):
-        if "body" not in kwargs or _bulk_updating.get():
-            return super().update(**kwargs)
-        from .body import clean_value, sync_body_images
+        # No signal is sent for this write: the body is cleaned here, and the history
+        # records the rows itself (entries.history).
+        from .history import record_update
 
-        kwargs["body"] = clean_value(kwargs["body"])
-        ids = list(self.values_list("pk", flat=True))
+        cleaning = "body" in kwargs and not _bulk_updating.get()
+        if cleaning:
+            from .body import clean_value, sync_body_images
+
+            kwargs["body"] = clean_value(kwargs["body"])
+            ids = list(self.values_list("pk", flat=True))
+        record = record_update(self, kwargs)
         rows = super().update(**kwargs)
-        sync_body_images(ids)
+        if cleaning:
+            sync_body_images(ids)
+        if record:
+            record()
         return rows
 
     def bulk_create(self, objs, *args, **kwargs):
@@ -456,6 +466,24 @@ class Entry(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # The editorial desk (entries/history.py, previews.py, calendar.py).
+    pub_date_chosen = models.BooleanField(
+        default=True,
+        db_default=True,  # rows inserted in SQL (generate_entries) have a typed date
+        editable=False,
+        help_text="False while a draft's publication date was never typed: publishing it "
+        "dates it then.",
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it was last made public."
+    )
+    planned_date = models.DateTimeField(
+        "planned date",
+        null=True,
+        blank=True,
+        help_text="When a draft is meant to go live, for the calendar. Planning is not "
+        "scheduling: the entry stays a draft until it is published.",
+    )
     # Filled by the database itself (a PostgreSQL trigger, see entries/search.py) from the
     # headline, summary, body and image caption; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -496,8 +524,17 @@ class Entry(models.Model):
 
     @property
     def was_updated(self):
-        """Changed after publication; saves within a minute of it do not count."""
-        return self.updated - self.pub_date >= timedelta(minutes=1)
+        """Changed after it went public; saves within a minute of that do not count."""
+        live_since = max(self.pub_date, self.published_at or self.pub_date)
+        return self.updated - live_since >= timedelta(minutes=1)
+
+    def mark_published(self, now=None):
+        """Going public now: a draft whose date was never typed is dated now, a typed date
+        (past, for the archive, or future, to schedule) is kept."""
+        now = now or timezone.now().replace(microsecond=0)  # to the second, as the form
+        if not self.pub_date_chosen:
+            self.pub_date, self.pub_date_chosen = now, True
+        self.published_at = now
 
     @property
     def body_text(self):
@@ -517,4 +554,20 @@ class Entry(models.Model):
         return richtext.minutes_for(self.word_count)
 
 
-from .articles import BodyImage, OldSlug  # noqa: E402, F401
+# The article's models and the editorial desk's, in their own modules.
+from .articles import BodyImage, OldSlug  # noqa: E402
+from .deletions import DeletedEntry  # noqa: E402
+from .previews import PreviewLink  # noqa: E402
+from .schedule import CalendarFeed  # noqa: E402
+
+__all__ = [
+    "BodyImage",
+    "CalendarFeed",
+    "DeletedEntry",
+    "Entry",
+    "Image",
+    "OldSlug",
+    "PreviewLink",
+    "Rendition",
+    "Topic",
+]

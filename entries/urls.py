@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, ical, preview_views, views
 from .sitemaps import SITEMAPS
 
 app_name = "entries"
@@ -17,4 +17,6 @@ urlpatterns = [
     path("topics/<slug:slug>/feed.atom", feeds.TopicAtomFeed(), name="topic_feed_atom"),
     path("sitemap.xml", views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("preview/<str:token>/", preview_views.SharedPreviewView.as_view(), name="preview"),
+    path("calendar/<str:token>.ics", ical.calendar_feed, name="calendar_feed"),
 ]

@@ -132,14 +132,18 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
             return redirect(moved.entry, permanent=True)
 
     def get_context_data(self, **kwargs):
+        return super().get_context_data(**self.neighbours(self.object), **kwargs)
+
+    @staticmethod
+    def neighbours(entry):
+        """The older, newer and related entries shown around `entry`."""
         # The links to other entries show a headline and a date: no body or search vector.
         published = Entry.objects.published().only("headline", "slug", "pub_date")
-        return super().get_context_data(
-            previous_entry=published.before(self.object).first(),
-            next_entry=published.after(self.object).first(),
-            related_entries=list(published.related_to(self.object)[:RELATED_ENTRIES]),
-            **kwargs,
-        )
+        return {
+            "previous_entry": published.before(entry).first(),
+            "next_entry": published.after(entry).first(),
+            "related_entries": list(published.related_to(entry)[:RELATED_ENTRIES]),
+        }
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)

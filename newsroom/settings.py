@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_prose_editor",
     # The database backend of Django's tasks framework: renditions off the request.
     "django_tasks_db",
+    # Versions of entries and images: history, comparison, restore, deleted-entry recovery.
+    "reversion",
     "entries",
 ]
 
@@ -255,6 +257,11 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 
 ENTRIES_PER_PAGE = env.int("ENTRIES_PER_PAGE", default=10)
+
+# Shareable previews (/preview/<token>/): after this many unknown tokens from one address
+# within PREVIEW_GUESS_WINDOW seconds, that address gets 429s until the window ends.
+PREVIEW_GUESS_LIMIT = env.int("PREVIEW_GUESS_LIMIT", default=20)
+PREVIEW_GUESS_WINDOW = env.int("PREVIEW_GUESS_WINDOW", default=600)
 
 # Uploaded images: the largest file accepted, and the most pixels (width x height). The pixel
 # limit is checked from the header before decoding, so a "decompression bomb" is refused.

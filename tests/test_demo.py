@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils.html import escape
 from PIL import Image as PILImage
+from reversion.models import Revision
 
 from entries.models import Entry, Image, Topic
 
@@ -30,6 +31,7 @@ def demo(django_db_setup, django_db_blocker, demo_media):
         Entry.objects.all().delete()
         Image.objects.all().delete()
         Topic.objects.all().delete()
+        Revision.objects.all().delete()  # the import's versions
 
 
 @pytest.fixture

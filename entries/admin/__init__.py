@@ -8,6 +8,10 @@ from .images import ImageAdmin
 
 __all__ = ["EntryAdmin", "ImageAdmin", "TopicAdmin"]
 
+admin.site.site_header = "Newsroom"
+admin.site.site_title = "Newsroom"
+admin.site.index_title = "The desk"
+
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):

@@ -3,18 +3,24 @@ from functools import partial
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import Case, F, Value, When
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 
+from ..dates import editor_datetime
 from ..forms import EntryForm
+from ..history import set_comment
 from ..models import Entry, EntryQuerySet
 from . import editor
+from .calendar import CalendarMixin
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail
+from .history import EntryHistoryMixin
 from .preview import EntryPreviewView
+from .previews import PreviewLinksMixin
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -64,7 +70,7 @@ class EntryChangeList(ChangeList):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.ModelAdmin):
     class Media:
         # body-editor-drafts.js: the unsaved-changes guard and the body kept in the browser.
         js = [
@@ -93,7 +99,16 @@ class EntryAdmin(admin.ModelAdmin):
         ("Photo", {"fields": ["image", "image_preview"]}),
         (
             "Publication",
-            {"fields": ["status", "pub_date", "state_line", "topics", "opened_version"]},
+            {
+                "fields": [
+                    "status",
+                    "pub_date",
+                    "state_line",
+                    "planned_date",
+                    "topics",
+                    "opened_version",
+                ]
+            },
         ),
     ]
     actions = ["publish", "unpublish"]
@@ -162,8 +177,7 @@ class EntryAdmin(admin.ModelAdmin):
             return "Not saved yet."
         state = entry.publication_state
         if state == Entry.State.SCHEDULED:
-            when = date_format(timezone.localtime(entry.pub_date), "DATETIME_FORMAT")
-            return f"Scheduled: appears on the site at {when}."
+            return f"Scheduled: appears on the site at {editor_datetime(entry.pub_date)}."
         if state == Entry.State.PUBLISHED:
             return "Published: on the site."
         return "Draft: only staff can see it, through Preview."
@@ -176,15 +190,49 @@ class EntryAdmin(admin.ModelAdmin):
             if wanted != obj.status and not self.has_publish_permission(request):
                 raise PermissionDenied
             obj.status = wanted
+        was_published = change and form.initial.get("status") == Entry.Status.PUBLISHED
+        if obj.status == Entry.Status.PUBLISHED and not was_published:
+            obj.mark_published()
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
         self.message_state(request, obj)
-        return super().response_add(request, obj, post_url_continue)
+        response = super().response_add(request, obj, post_url_continue)
+        return self.stay_on_entry(request, obj) or response
 
     def response_change(self, request, obj):
         self.message_state(request, obj)
-        return super().response_change(request, obj)
+        response = super().response_change(request, obj)
+        return self.stay_on_entry(request, obj) or response
+
+    def stay_on_entry(self, request, entry):
+        """ "Save as draft" keeps the editor on the entry: its preview and work go on there."""
+        if "_save_draft" in request.POST and "_popup" not in request.POST:
+            return HttpResponseRedirect(reverse("admin:entries_entry_change", args=[entry.pk]))
+        return None
+
+    def get_deleted_objects(self, objs, request):
+        """The delete confirmation without "Entry-topic relationship: Entry_topics object (171)"
+        lines: the entry's topics are not deleted, only its links to them."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        through = Entry.topics.through._meta
+        prefix = f"{capfirst(through.verbose_name)}: "
+
+        def without_links(items):
+            kept = []
+            for item in items:
+                if isinstance(item, list):
+                    item = without_links(item)
+                    if not item:
+                        continue
+                elif str(item).startswith(prefix):
+                    continue
+                kept.append(item)
+            return kept
+
+        counts.pop(through.verbose_name_plural, None)
+        perms_needed.discard(through.verbose_name)
+        return without_links(deleted), counts, perms_needed, protected
 
     def message_state(self, request, entry):
         if "_popup" in request.POST:
@@ -195,9 +243,10 @@ class EntryAdmin(admin.ModelAdmin):
                 'Published: <a href="{}">view it on the site</a>.', entry.get_absolute_url()
             )
         elif state == Entry.State.SCHEDULED:
-            when = date_format(timezone.localtime(entry.pub_date), "DATETIME_FORMAT")
             text = format_html(
-                'Scheduled for {}. <a href="{}">Preview it</a>.', when, self.preview_url(entry)
+                'Scheduled for {}. <a href="{}">Preview it</a>.',
+                editor_datetime(entry.pub_date),
+                self.preview_url(entry),
             )
         else:
             text = format_html(
@@ -240,17 +289,28 @@ class EntryAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["publish"], description="Publish the selected entries")
     def publish(self, request, queryset):
+        set_comment("Published, with the bulk action “Publish the selected entries”")
         self.set_status(request, queryset, Entry.Status.PUBLISHED)
 
     @admin.action(permissions=["publish"], description="Unpublish the selected entries (to draft)")
     def unpublish(self, request, queryset):
+        set_comment("Unpublished, with the bulk action “Unpublish the selected entries”")
         self.set_status(request, queryset, Entry.Status.DRAFT)
 
     def set_status(self, request, queryset, status):
         changing = queryset.exclude(status=status)
         headlines = list(changing.values_list("headline", flat=True)[:10])
+        now = timezone.now().replace(microsecond=0)  # to the second, as the form
+        changes = {"status": status, "version": F("version") + 1, "updated": now}
+        if status == Entry.Status.PUBLISHED:
+            # As Entry.mark_published: a draft whose date was never typed is dated now.
+            changes["published_at"] = now
+            changes["pub_date"] = Case(
+                When(pub_date_chosen=False, then=Value(now)), default="pub_date"
+            )
+            changes["pub_date_chosen"] = Value(True)
         # A new version, so a form opened before this action refuses to overwrite it.
-        count = changing.update(status=status, version=F("version") + 1, updated=timezone.now())
+        count = changing.update(**changes)
         noun = "entry" if count == 1 else "entries"
         if status == Entry.Status.PUBLISHED:
             text = f"Published {count} {noun} (any with a future date are scheduled)"

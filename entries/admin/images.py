@@ -10,10 +10,12 @@ from ..forms import ImageForm
 from ..models import Entry, Image
 from ..signals import files_follow_transaction
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail, thumbnail_size
+from .health import ImageHealthMixin, NeedsAttentionFilter
+from .history import ImageHistoryMixin
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(ImageHistoryMixin, ImageHealthMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = [
         "thumbnail",
@@ -28,7 +30,7 @@ class ImageAdmin(admin.ModelAdmin):
     list_display_links = ["thumbnail", "file_name"]
     # Renditions are made in the background (entries/tasks.py): "Failed" lists the images
     # whose task gave up, with the error on each image's page.
-    list_filter = ["decorative", "rendition_status"]
+    list_filter = [NeedsAttentionFilter, "decorative", "rendition_status"]
     search_fields = ["original_name", "file", "caption"]
     list_per_page = 50
     show_full_result_count = False
