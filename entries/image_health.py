@@ -12,7 +12,7 @@ from typing import NamedTuple
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.signals import pre_save
 
-from .models import Entry, Image, Rendition
+from .models import BodyImage, Entry, Image, Rendition
 
 LARGE_BYTES = 5 * 1024 * 1024
 WIDE_PIXELS = 4000
@@ -43,7 +43,7 @@ def _renditions_missing(images):
 
 def _unused(images):
     as_photo = Entry.objects.filter(image=OuterRef("pk"))
-    in_a_body = Entry.objects.filter(body__contains=OuterRef("file"))
+    in_a_body = BodyImage.objects.filter(image=OuterRef("pk"))  # placed in a body (#11)
     return images.filter(~Exists(as_photo), ~Exists(in_a_body))
 
 

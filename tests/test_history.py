@@ -168,14 +168,14 @@ def test_compare_shows_a_word_diff_and_old_and_new_values(ada_client):
     entry = new_entry(headline="The harbour opens today", image=None)
     edit(ada_client, entry)
     edit(ada_client, entry, headline="The harbour reopens today", image=photo.pk)
-    edit(ada_client, entry, body="Ships <b>came</b> in.")
+    edit(ada_client, entry, summary="Ships <b>came</b> in.")
     newest, first = history.versions_of(entry)[0], history.versions_of(entry).last()
     response = ada_client.get(
         f"{ENTRIES}{entry.pk}/history/compare/", {"from": first.pk, "to": newest.pk}
     )
     assert response.status_code == 200
     assert "<del>opens</del><ins>reopens</ins>" in response.text
-    assert "&lt;b&gt;came&lt;/b&gt;" in response.text  # typed text is escaped
+    assert "&lt;b&gt;came&lt;/b&gt;" in response.text  # typed text (a plain summary) escaped
     assert "No photo" in response.text and photo.public_line in response.text
     # Versions of another entry, or none, are not found.
     other = new_entry()

@@ -12,8 +12,7 @@ def site_env(tmp_path, collected_static, **extra):
         collected_static,
         DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}",
         PAGE_CACHE="true",
-        GUNICORN_WORKERS="2",
-        **extra,
+        **{"GUNICORN_WORKERS": "2", **extra},
     )
     setup = {**env, "CACHE_URL": "locmemcache://"}
     manage(setup, "migrate", "--noinput")
@@ -60,13 +59,14 @@ def test_with_redis_down_pages_are_served_and_an_editor_publishes(tmp_path, coll
 
 
 def test_with_the_database_down_stored_pages_are_still_served(tmp_path, collected_static):
-    env = site_env(tmp_path, collected_static)
+    # One worker: with the local-memory cache each worker holds the pages it rendered itself.
+    env = site_env(tmp_path, collected_static, GUNICORN_WORKERS="1")
     database = tmp_path / "site.sqlite3"
     with gunicorn(env, tmp_path / "gunicorn.log") as server:
         entry_path = (
             "/entries/" + get(server.url("/"))[2].split('href="/entries/', 1)[1].split('"', 1)[0]
         )
-        for _ in range(8):  # both workers store them
+        for _ in range(3):
             for path in ["/", entry_path]:
                 assert get(server.url(path))[0] == 200
         database.rename(tmp_path / "elsewhere.sqlite3")  # the database is gone
