@@ -67,6 +67,32 @@ def get(url, headers=None, timeout=10):
         return exc.code, exc.headers, exc.read().decode(errors="replace")
 
 
+def wait_for_port(process, port, name, output, seconds=30):
+    """Until `process` accepts connections on `port`; fails with its output if it exits."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, output()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            assert time.monotonic() < deadline, f"{name} did not start\n" + output()
+            time.sleep(0.05)
+
+
+def stop(process):
+    """SIGTERM to the process group, SIGKILL after 15 s."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return  # a test stopped it already
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 class Server:
     def __init__(self, port, process, log):
         self.port, self.process, self.log = port, process, log
@@ -93,23 +119,7 @@ def gunicorn(env, log_path):
         )
         server = Server(port, process, log)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert process.poll() is None, server.output()
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    assert time.monotonic() < deadline, "gunicorn did not start\n" + server.output()
-                    time.sleep(0.1)
+            wait_for_port(process, port, "gunicorn", server.output)
             yield server
         finally:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass  # a test stopped it already
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop(process)

@@ -6,16 +6,13 @@ shipped one. Without varnishd the tests skip, except under CI (CI=true), where t
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from .servers import ROOT
+from .servers import ROOT, stop, wait_for_port
 
 VCL_DIR = ROOT / "deploy" / "varnish"
 
@@ -126,20 +123,7 @@ def varnish(tmp_path, port, backend_port, **acl):
         )
         server = Varnish(port, log_path, workdir)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert process.poll() is None, server.output()
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    assert time.monotonic() < deadline, "varnishd did not start\n" + server.output()
-                    time.sleep(0.05)
+            wait_for_port(process, port, "varnishd", server.output)
             yield server
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop(process)
