@@ -17,7 +17,7 @@ endif
 # `make run` serves like production (DEBUG off) but lets the app serve media itself.
 RUN_ENV := DEBUG=false SERVE_MEDIA=true
 
-.PHONY: help run test fuzz lint format demo superuser install clean backup restore soak bench bench-growth breaking
+.PHONY: help messages run test fuzz lint format demo superuser install clean backup restore soak bench bench-growth breaking
 
 help:
 	@echo "make run        serve the site with demo content on http://127.0.0.1:$(PORT)/"
@@ -52,7 +52,13 @@ install: $(VENV)/.installed
 	@chmod 600 $@
 	@echo "Created .env with a local SECRET_KEY."
 
-run: $(VENV)/.installed .env
+# The translation catalogues (locale/<code>/LC_MESSAGES/django.po) compiled for gettext
+# (msgfmt, from GNU gettext: `apt-get install gettext`).
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { echo "error: msgfmt not found: apt-get install gettext" >&2; exit 1; }
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+run: $(VENV)/.installed .env messages
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo --if-empty
 	$(RUN_ENV) $(PY) manage.py make_renditions
@@ -60,14 +66,14 @@ run: $(VENV)/.installed .env
 	@# gunicorn and the task worker (renditions) together; Ctrl-C stops both.
 	$(RUN_ENV) PORT=$(PORT) exec $(PY) -m newsroom.serve
 
-test: $(VENV)/.installed .env
+test: $(VENV)/.installed .env messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # 10,000 seeded hostile requests per database (SQLite, PostgreSQL + Redis) against real
 # gunicorns, none may be a 5xx; FUZZ_SEED=<seed> repeats a run (tests/test_fuzz.py).
-fuzz: $(VENV)/.installed .env
+fuzz: $(VENV)/.installed .env messages
 	$(PY) -m pytest -m fuzz tests/test_fuzz.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

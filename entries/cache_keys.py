@@ -12,8 +12,9 @@ dropped. The vocabulary:
 - `topic-list`: the topic list, with each topic's number of entries.
 - `topic-<id>`: the topic's page and its feeds (its entries, count, name, description).
 - `entry-<id>`: the entry's own page, and the feeds listing it.
-- `link-<id>`: pages linking to the entry by headline and date: the pages of its neighbours
-  and of the entries listing it as related.
+- `link-<id>`: pages linking to the entry: the pages of its neighbours and of the entries
+  listing it as related (by headline and date), and of its translations (the language
+  switcher and hreflang links).
 - `image-<id>`: pages showing the photo: listing cards, entry pages, feed enclosures.
 - `feeds`: the site-wide feeds. `sitemap`: sitemap.xml.
 
@@ -118,10 +119,20 @@ class Change(NamedTuple):
 NOTHING = Change(frozenset())
 
 # Entry fields by where they show. `updated` shows on the entry page, in feeds and sitemap.
-LISTED_FIELDS = frozenset({"headline", "slug", "summary", "pub_date", "image_id"})
-LINKED_FIELDS = frozenset({"headline", "slug", "pub_date"})
+LISTED_FIELDS = frozenset({"headline", "slug", "summary", "pub_date", "image_id", "language"})
+LINKED_FIELDS = frozenset({"headline", "slug", "pub_date", "language"})
 SEARCHED_FIELDS = frozenset({"headline", "summary", "body", "image_id"})
-SNAPSHOT_FIELDS = ("pk", "headline", "slug", "summary", "body", "pub_date", "status", "image_id")
+SNAPSHOT_FIELDS = (
+    "pk",
+    "headline",
+    "slug",
+    "summary",
+    "body",
+    "pub_date",
+    "status",
+    "image_id",
+    "language",
+)
 
 
 class EntryState(NamedTuple):
@@ -135,6 +146,7 @@ class EntryState(NamedTuple):
     pub_date: object
     status: str
     image_id: int | None
+    language: str
     topics: frozenset
 
     @property
@@ -176,7 +188,7 @@ def pages_linking_to(state):
     the entries listing it as related. An entry lists it only when fewer than RELATED_ENTRIES
     entries of a shared topic lie between them, so the first few newer entries of each of its
     topics are all that can."""
-    published = Entry.objects.published().only("pk")
+    published = Entry.objects.published().in_language(state.language).only("pk")
     found = [published.before(state).first(), published.after(state).first()]
     for topic_id in state.topics:
         found.extend(published.after(state).filter(topics=topic_id)[:RELATED_ENTRIES])
@@ -223,10 +235,14 @@ def entry_change(before, after):
         keys |= {LISTING, FEEDS, *_topic_keys(after.topics)}
     if changed & SEARCHED_FIELDS:
         keys.add(SEARCH)
-    if "pub_date" in changed:
+    if changed & {"pub_date", "language"}:
         keys |= pages_linking_to(after)
-    # A new address, or a photo taken off: the old ones must not linger.
-    hard = "slug" in changed or (before.image_id is not None and "image_id" in changed)
+    if "language" in changed:
+        keys |= pages_linking_to(before)
+    # A new address (slug or language), or a photo taken off: the old ones must not linger.
+    hard = bool(changed & {"slug", "language"}) or (
+        before.image_id is not None and "image_id" in changed
+    )
     return Change(frozenset(keys), hard)
 
 

@@ -90,3 +90,51 @@ def ensure_demo_files(storage=default_storage):
             raise RuntimeError(f"storage saved {name} as {saved}")
         written += 1
     return written
+
+
+# The French versions of the demo (issue 13): faithful translations of the newest entries,
+# the topic and the photos' captions, keyed by the English slugs (entries/fixtures/demo_fr.json).
+FRENCH_FIXTURE = FIXTURE.with_name("demo_fr.json")
+
+
+def load_translations(path=FRENCH_FIXTURE, language="fr"):
+    """Make (or update) the demo's versions in `language` from a translations file; returns how
+    many entries it holds. The English rows must be loaded already."""
+    from datetime import timedelta
+
+    from .models import Entry, Image, Topic
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    topics = {}
+    for english_slug, text in data["topics"].items():
+        source = Topic.objects.get(language="en", slug=english_slug)
+        topics[source.pk], _ = Topic.objects.update_or_create(
+            language=language,
+            slug=text["slug"],
+            defaults={**text, "translation_key": source.translation_key},
+        )
+    for pk, text in data["images"].items():
+        image = Image.objects.get(pk=int(pk))
+        translated = {**image.translations, language: text}
+        Image.objects.filter(pk=image.pk).update(translations=translated)
+    for english_slug, text in data["entries"].items():
+        source = Entry.objects.get(language="en", slug=english_slug)
+        text = dict(text)
+        delay = timedelta(hours=text.pop("published_hours_after", 0))
+        version, _ = Entry.objects.update_or_create(
+            language=language,
+            translation_source=source,
+            defaults={
+                **text,
+                "translation_key": source.translation_key,
+                "image": source.image,
+                "status": source.status,
+                "pub_date": source.pub_date + delay,
+                "published_at": source.pub_date + delay,
+                "source_digest": source.content_digest,
+            },
+        )
+        version.topics.set(
+            [topics[pk] for pk in source.topics.values_list("pk", flat=True) if pk in topics]
+        )
+    return len(data["entries"])

@@ -1,10 +1,13 @@
-"""RSS 2.0 and Atom feeds of the published entries, site-wide and per topic."""
+"""RSS 2.0 and Atom feeds of the published entries, site-wide and per topic, in each language:
+`/feeds/entries.rss` in English, `/fr/feeds/entries.rss` in French."""
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from newsroom.surrogate import add_keys
 
@@ -51,8 +54,8 @@ def rss_html(feed, text):
 
 class LatestEntriesFeed(Feed):
     feed_type = RssWithContent
-    title = "Newsroom: latest entries"
-    description = "The latest entries of the Newsroom news archive."
+    title = gettext_lazy("Newsroom: latest entries")
+    description = gettext_lazy("The latest entries of the Newsroom news archive.")
 
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)
@@ -66,7 +69,7 @@ class LatestEntriesFeed(Feed):
         return reverse("entries:entry_list")
 
     def entries(self, obj):
-        return Entry.objects.published().select_related("image")
+        return Entry.objects.published().in_language().select_related("image")
 
     def items(self, obj):
         items = list(self.entries(obj)[:FEED_LENGTH])
@@ -115,14 +118,14 @@ class LatestEntriesAtomFeed(LatestEntriesFeed):
 class TopicFeed(LatestEntriesFeed):
     def get_object(self, request, slug):
         super().get_object(request)
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(Topic.objects.in_language(), slug=slug)
 
     def title(self, topic):
-        return rss_html(self, f"Newsroom: {topic.name}")
+        return rss_html(self, _("Newsroom: %(topic)s") % {"topic": topic.name})
 
     def description(self, topic):
         # Many readers render the channel description as HTML, like item descriptions.
-        return escape(topic.description or f"The latest entries on {topic.name}.")
+        return escape(topic_description(topic))
 
     def link(self, topic):
         return topic.get_absolute_url()
@@ -136,4 +139,8 @@ class TopicAtomFeed(TopicFeed):
 
     def subtitle(self, topic):
         # Atom's subtitle is plain text: the XML writer's escaping is enough.
-        return topic.description or f"The latest entries on {topic.name}."
+        return topic_description(topic)
+
+
+def topic_description(topic):
+    return topic.description or _("The latest entries on %(topic)s.") % {"topic": topic.name}

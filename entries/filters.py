@@ -8,30 +8,15 @@ import copy
 
 import django_filters
 from django import forms
+from django.utils.dates import MONTHS as MONTH_NAMES
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from . import search
 from .models import Topic
 
-MONTHS = [
-    (str(number), name)
-    for number, name in enumerate(
-        [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],
-        start=1,
-    )
-]
+# Month names in the page's language (Django's own, translated).
+MONTHS = [(str(number), name) for number, name in MONTH_NAMES.items()]
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -60,46 +45,49 @@ class ShortListChoiceFilter(django_filters.ModelChoiceFilter):
 
 
 class EntryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search", method="filter_text", max_length=200, strip=True)
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_text", max_length=200, strip=True
+    )
     topic = ShortListChoiceFilter(
         field_name="topics",
         to_field_name="slug",
-        label="Topic",
-        queryset=Topic.objects.all(),
-        empty_label="All topics",
+        label=_("Topic"),
+        queryset=lambda request: Topic.objects.in_language(),  # the page's language's topics
+        empty_label=_("All topics"),
     )
     # Years 1 and 9999 are refused too: their bounds, made in TIME_ZONE and turned into UTC,
     # fall outside Python's dates (0000-12-31, 10000-01-01) and the query raised (fuzzing).
     year = YearFilter(
-        field_name="pub_date", lookup_expr="year", label="Year", min_value=2, max_value=9998
+        field_name="pub_date", lookup_expr="year", label=_("Year"), min_value=2, max_value=9998
     )
     month = django_filters.ChoiceFilter(
         field_name="pub_date",
         lookup_expr="month",
-        label="Month",
+        label=_("Month"),
         choices=MONTHS,
-        empty_label="Any month",
+        empty_label=_("Any month"),
     )
     date_from = django_filters.DateFilter(
         field_name="pub_date",
         lookup_expr="date__gte",
-        label="From",
+        label=_("From"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
         field_name="pub_date",
         lookup_expr="date__lte",
-        label="To",
+        label=_("To"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    # Form classes by the filters they hold, made once per process: django-filter would build
-    # a new class (and a new field per filter) on every request. Each form still copies the
-    # fields it is made with, so nothing is shared between requests.
+    # Form classes by the filters they hold and the page's language (its topics), made once
+    # per process: django-filter would build a new class (and a new field per filter) on every
+    # request. Each form still copies the fields it is made with, so nothing is shared between
+    # requests.
     _form_classes = {}
 
     def get_form_class(self):
-        key = (type(self), tuple(self.filters))
+        key = (type(self), tuple(self.filters), get_language())
         form_class = self._form_classes.get(key)
         if form_class is None:
             form_class = self._form_classes[key] = super().get_form_class()

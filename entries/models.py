@@ -10,21 +10,24 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, Value, When
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from newsroom.i18n import decimal
 from newsroom.storage import media_url
 
 from . import richtext
 from .image_metadata import strip_field_file
+from .translations import Translatable, TranslatableQuerySet, content_digest
 
 
-@lru_cache(maxsize=8)
-def _entry_url_parts(script_prefix, urlconf, root_urlconf):
-    """The entry URL around its slug, e.g. ("/entries/", "/"), for one URL configuration."""
+@lru_cache(maxsize=32)
+def _entry_url_parts(script_prefix, urlconf, root_urlconf, language):
+    """The entry URL around its slug, e.g. ("/fr/entries/", "/"), for one URL configuration
+    and language."""
     marker = "slug-marker"
-    before, _, after = reverse(
-        "entries:entry_detail", urlconf=urlconf, kwargs={"slug": marker}
-    ).partition(marker)
+    with translation.override(language):
+        url = reverse("entries:entry_detail", urlconf=urlconf, kwargs={"slug": marker})
+    before, _, after = url.partition(marker)
     return before, after
 
 
@@ -53,7 +56,7 @@ class ContentQuerySet(models.QuerySet):
             return super().bulk_update(objs, fields, *args, **kwargs)
 
 
-class TopicQuerySet(ContentQuerySet):
+class TopicQuerySet(ContentQuerySet, TranslatableQuerySet):
     def with_published_counts(self):
         """Each topic with `entry_count`, the number of its entries the public may see."""
         return self.annotate(
@@ -61,21 +64,29 @@ class TopicQuerySet(ContentQuerySet):
         )
 
 
-class Topic(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True)
+class Topic(Translatable):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
     description = models.TextField(blank=True)
 
     objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["language", "name"], name="topic_name_per_language"),
+            models.UniqueConstraint(fields=["language", "slug"], name="topic_slug_per_language"),
+            models.UniqueConstraint(
+                fields=["translation_key", "language"], name="topic_one_per_language"
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("entries:topic_detail", kwargs={"slug": self.slug})
+        with translation.override(self.language):
+            return reverse("entries:topic_detail", kwargs={"slug": self.slug})
 
 
 class RenditionStatus(models.TextChoices):
@@ -105,6 +116,10 @@ class Image(models.Model):
         "and no alt text is required.",
     )
     credit = models.CharField(max_length=200, blank=True)
+    # The caption and alt text in the other languages: {"fr": {"caption": ..., "alt_text":
+    # ...}}. A photo is shared by every language version of a story; a language without its
+    # own text shows the default language's.
+    translations = models.JSONField(default=dict, blank=True)
     original_name = models.CharField(
         max_length=255,
         blank=True,
@@ -175,16 +190,37 @@ class Image(models.Model):
         name = self.file.name
         return name.rpartition("/")[2] if name else ""
 
+    def text_in(self, field, language=None):
+        """`caption` or `alt_text` in `language` (the active one by default), falling back to
+        the default language's."""
+        language = language or translation.get_language()
+        if language != settings.LANGUAGE_CODE:
+            translated = self.translations.get(language, {}).get(field)
+            if translated:
+                return translated
+        return getattr(self, field)
+
+    @property
+    def shown_caption(self):
+        return self.text_in("caption")
+
+    @property
+    def shown_alt_text(self):
+        return self.text_in("alt_text")
+
     @property
     def size_kb(self):
-        """The stored file's size in KB (bytes / 1024) with two decimals: `98.88`."""
-        return f"{self.file_size / 1024:.2f}"
+        """The stored file's size in KB (bytes / 1024) with two decimals, in the active
+        language's notation: `98.88`, `98,88`."""
+        return decimal(self.file_size / 1024, 2)
 
     @property
     def public_line(self):
-        """`<file name> - <caption>, <size>KB`, without the caption part when there is none."""
-        name = f"{self.file_name} - {self.caption}" if self.caption else self.file_name
-        return f"{name}, {self.size_kb}KB"
+        """`<file name> - <caption>, <size>KB` (`98,88 Ko` in French, the catalogue's unit),
+        without the caption part when there is none."""
+        caption = self.shown_caption
+        name = f"{self.file_name} - {caption}" if caption else self.file_name
+        return translation.gettext("%(name)s, %(size)sKB") % {"name": name, "size": self.size_kb}
 
     @property
     def url(self):
@@ -269,7 +305,7 @@ class Rendition(models.Model):
 _bulk_updating = contextvars.ContextVar("entries_bulk_updating", default=False)
 
 
-class EntryQuerySet(ContentQuerySet):
+class EntryQuerySet(ContentQuerySet, TranslatableQuerySet):
     # Bodies written in bulk are cleaned like saved ones (entries.body, entries.richtext).
 
     def update(self, **kwargs):
@@ -287,9 +323,19 @@ class EntryQuerySet(ContentQuerySet):
         rows = super().update(**kwargs)
         if cleaning:
             sync_body_images(ids)
+        if {"headline", "summary", "body"} & kwargs.keys():
+            self._refresh_digests()
         if record:
             record()
         return rows
+
+    def _refresh_digests(self):
+        """`content_digest` after a bulk write of the text (save() computes it otherwise)."""
+        rows = Entry.objects.filter(pk__in=self.values("pk"))
+        for pk, *text in rows.values_list("pk", "headline", "summary", "body"):
+            # The plain QuerySet.update: this changes no page and records no history.
+            digest = content_digest(*text)
+            models.QuerySet.update(Entry.objects.filter(pk=pk), content_digest=digest)
 
     def bulk_create(self, objs, *args, **kwargs):
         from .body import sync_body_images
@@ -297,6 +343,7 @@ class EntryQuerySet(ContentQuerySet):
         objs = list(objs)
         for entry in objs:
             entry.body = richtext.clean(entry.body)
+            entry.content_digest = content_digest(entry.headline, entry.summary, entry.body)
         created = super().bulk_create(objs, *args, **kwargs)
         with_photos = [e.pk for e in created if e.pk and "data-image" in e.body]
         if with_photos:  # new rows have no uses yet: only those placing a photo need any
@@ -415,7 +462,7 @@ class EntryQuerySet(ContentQuerySet):
 RELATED_ENTRIES = 3
 
 
-class Entry(models.Model):
+class Entry(Translatable):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -430,8 +477,8 @@ class Entry(models.Model):
     headline = models.CharField(max_length=300)
     slug = models.SlugField(
         max_length=300,
-        unique=True,
-        help_text="The entry's address: /entries/this-slug/ (filled in from the headline).",
+        help_text="The entry's address: /entries/this-slug/ (filled in from the headline); "
+        "unique in its language.",
     )
     pub_date = models.DateTimeField(
         "publication date",
@@ -484,6 +531,23 @@ class Entry(models.Model):
         help_text="When a draft is meant to go live, for the calendar. Planning is not "
         "scheduling: the entry stays a draft until it is published.",
     )
+    # Translations (entries.translations): the version this one was translated from, and
+    # that version's `content_digest` when this one was last brought up to date with it.
+    translation_source = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="translations_made",
+        editable=False,
+    )
+    source_digest = models.CharField(max_length=64, blank=True, editable=False)
+    content_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Fingerprint of the headline, summary and body (entries.translations).",
+    )
     # Filled by the database itself (a PostgreSQL trigger, see entries/search.py) from the
     # headline, summary, body and image caption; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -495,9 +559,17 @@ class Entry(models.Model):
         ordering = ["-pub_date", "-id"]
         get_latest_by = "pub_date"
         permissions = [("publish_entry", "Can publish, schedule and unpublish entries")]
+        constraints = [
+            models.UniqueConstraint(fields=["language", "slug"], name="entry_slug_per_language"),
+            models.UniqueConstraint(
+                fields=["translation_key", "language"], name="entry_one_per_language"
+            ),
+        ]
         indexes = [
-            # The public listing: status filter, newest first, id as tie-breaker.
-            models.Index(fields=["status", "-pub_date", "-id"], name="entry_listing_idx"),
+            # The public listing: one language, status filter, newest first, id as tie-breaker.
+            models.Index(
+                fields=["language", "status", "-pub_date", "-id"], name="entry_listing_idx"
+            ),
             # The admin changelist (any status, newest first) and its date bar's min/max.
             models.Index(fields=["-pub_date", "-id"], name="entry_pub_date_idx"),
         ]
@@ -505,10 +577,25 @@ class Entry(models.Model):
     def __str__(self):
         return self.headline
 
+    def save(self, *args, **kwargs):
+        self.content_digest = content_digest(self.headline, self.summary, self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"headline", "summary", "body"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "content_digest"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
-        # reverse() once per URL configuration, not once per entry of every listing.
-        prefix, slug = _entry_url_parts(get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+        # reverse() once per URL configuration and language, not once per entry of a listing.
+        prefix, slug = _entry_url_parts(
+            get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF, self.language
+        )
         return prefix + self.slug + slug
+
+    @property
+    def is_outdated(self):
+        """A translation whose source's text has changed since it was brought up to date."""
+        source = self.translation_source
+        return source is not None and source.content_digest != self.source_digest
 
     @property
     def is_published(self):

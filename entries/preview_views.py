@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.utils import translation
 from django.views.generic import DetailView
 
 from newsroom.client_ip import client_ip
@@ -38,7 +39,8 @@ class SharedPreviewView(DetailView):
             return self.private(HttpResponseRedirect(self.link.entry.get_absolute_url()))
         self.object = self.link.shown_entry()
         context = self.get_context_data(object=self.object)
-        return self.private(self.render_to_response(context))
+        with translation.override(self.object.language):  # the entry's, not the address's
+            return self.private(self.render_to_response(context).render())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,7 +1,9 @@
+"""The public pages, in every language: `/...` in the default one, `/fr/...` in French
+(newsroom.urls puts them in i18n_patterns). Addresses with no language are in site_urls."""
+
 from django.urls import path
 
-from . import feeds, ical, preview_views, views
-from .sitemaps import SITEMAPS
+from . import feeds, views
 
 app_name = "entries"
 
@@ -15,8 +17,4 @@ urlpatterns = [
     path("feeds/entries.atom", feeds.LatestEntriesAtomFeed(), name="feed_atom"),
     path("topics/<slug:slug>/feed.rss", feeds.TopicFeed(), name="topic_feed_rss"),
     path("topics/<slug:slug>/feed.atom", feeds.TopicAtomFeed(), name="topic_feed_atom"),
-    path("sitemap.xml", views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("robots.txt", views.robots_txt, name="robots_txt"),
-    path("preview/<str:token>/", preview_views.SharedPreviewView.as_view(), name="preview"),
-    path("calendar/<str:token>.ics", ical.calendar_feed, name="calendar_feed"),
 ]

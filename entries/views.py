@@ -9,17 +9,17 @@ from django.views.generic import DetailView, ListView
 from newsroom.cache import accept_query
 from newsroom.surrogate import add_keys
 
-from . import cache_keys, search
+from . import cache_keys, languages, search
 from .filters import EntryFilter
 from .models import RELATED_ENTRIES, Entry, OldSlug, Topic
 from .pagination import VersionedPaginationMixin
 
 
 class PublishedEntryMixin:
-    """Every public view starts from the published entries only."""
+    """Every public view starts from the published entries in the page's language only."""
 
     def get_queryset(self):
-        return Entry.objects.published().select_related("image")
+        return Entry.objects.published().in_language().select_related("image")
 
 
 class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
@@ -91,7 +91,7 @@ class TopicEntryListView(EntryListView):
     template_name = "entries/topic_detail.html"
 
     def get_listing_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        self.topic = get_object_or_404(Topic.objects.in_language(), slug=self.kwargs["slug"])
         return super().get_listing_queryset().filter(topics=self.topic)
 
     def get_filterset(self, queryset):
@@ -100,14 +100,15 @@ class TopicEntryListView(EntryListView):
         return filterset
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(topic=self.topic, **kwargs)
+        alternates = languages.alternates_of(self.topic, self.topic.translations())
+        return super().get_context_data(topic=self.topic, alternates=alternates, **kwargs)
 
 
 class TopicListView(ListView):
     """Topics with published entries, with how many each has."""
 
     def get_queryset(self):
-        return Topic.objects.with_published_counts().filter(entry_count__gt=0)
+        return Topic.objects.in_language().with_published_counts().filter(entry_count__gt=0)
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
@@ -124,7 +125,7 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
         except Http404:
             # An address the entry had before its slug changed: a permanent redirect.
             old = OldSlug.objects.filter(
-                slug=kwargs["slug"], entry__in=Entry.objects.published()
+                slug=kwargs["slug"], entry__in=Entry.objects.published().in_language()
             ).select_related("entry")
             moved = old.first()
             if moved is None:
@@ -132,13 +133,26 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
             return redirect(moved.entry, permanent=True)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**self.neighbours(self.object), **kwargs)
+        entry = self.object
+        translations = list(
+            Entry.objects.published().translations_of(entry).only("language", "slug")
+        )
+        return super().get_context_data(
+            **self.neighbours(entry),
+            translations=translations,
+            alternates=languages.alternates_of(entry, translations),
+            **kwargs,
+        )
 
     @staticmethod
     def neighbours(entry):
-        """The older, newer and related entries shown around `entry`."""
+        """The older, newer and related entries shown around `entry`, in its language."""
         # The links to other entries show a headline and a date: no body or search vector.
-        published = Entry.objects.published().only("headline", "slug", "pub_date")
+        published = (
+            Entry.objects.published()
+            .in_language(entry.language)
+            .only("headline", "slug", "pub_date", "language")
+        )
         return {
             "previous_entry": published.before(entry).first(),
             "next_entry": published.after(entry).first(),
@@ -147,7 +161,12 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        linked = [context["previous_entry"], context["next_entry"], *context["related_entries"]]
+        linked = [
+            context["previous_entry"],
+            context["next_entry"],
+            *context["related_entries"],
+            *context["translations"],  # the language switcher links to them
+        ]
         return add_keys(response, cache_keys.entry_page_keys(self.object, linked))
 
 
@@ -165,7 +184,7 @@ def entry_by_id(request, pk):
 
 @require_safe
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("entries:sitemap"))
+    sitemap = request.build_absolute_uri(reverse("site:sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
     response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
     return add_keys(response, cache_keys.OTHER_PAGE_KEYS)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.http import Http404
 from django.urls import include, path
@@ -28,8 +29,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # With MEDIA_STORAGE=s3, MEDIA_URL is the bucket's and this route answers 404.
     path(f"{_media_prefix()}/<path:path>", serve_media, name="media"),
-    path("", include("entries.urls")),
+    path("", include("entries.site_urls")),
 ]
+# The public pages in every language: the default one without a prefix (`/`), the others
+# under theirs (`/fr/`).
+urlpatterns += i18n_patterns(path("", include("entries.urls")), prefix_default_language=False)
 
 # A database outage gives a plain 503 page instead of the 500 page.
 handler500 = "newsroom.health.server_error"

@@ -48,10 +48,30 @@ def test_page_one_contains_the_reference_text(client, demo_site):
 
 
 def test_demo_has_181_published_entries_in_one_topic(demo_site):
-    assert Entry.objects.published().count() == 181
-    topic = Topic.objects.get()
+    assert Entry.objects.published().in_language("en").count() == 181
+    topic = Topic.objects.in_language("en").get()
     assert topic.name == "Relations with the European Union"
     assert topic.entries.count() == 181
+
+
+def test_demo_has_french_versions_of_24_entries_and_the_topic(demo_site):
+    french = Entry.objects.in_language("fr")
+    assert french.count() == 24
+    topic = Topic.objects.in_language("fr").get()
+    assert topic.name == "Relations avec l\u2019Union européenne"
+    assert topic.translation_key == Topic.objects.in_language("en").get().translation_key
+    assert topic.entries.count() == 24
+    # Every French version is linked to its English source, and up to date with it.
+    for version in french.select_related("translation_source"):
+        assert version.translation_source.language == "en"
+        assert version.translation_key == version.translation_source.translation_key
+        assert not version.is_outdated
+    # One reference entry stays English-only, to show a missing translation.
+    untranslated = Entry.objects.get(
+        slug="nato-deputy-secretary-general-meets-eu-diplomats-stresses-the-power-of-unity-in-"
+        "tackling-global-challenges"
+    )
+    assert not untranslated.translations().exists()
 
 
 def test_demo_photos_are_real_jpegs_of_the_recorded_size(demo_site):
@@ -87,7 +107,7 @@ def test_last_page_has_one_entry_and_page_20_is_404(client, demo_site):
 def test_loading_twice_changes_nothing(demo_site):
     files_before = sorted(p.name for p in (demo_site / "images" / "demo").iterdir())
     call_command("load_demo", verbosity=0)
-    assert Entry.objects.count() == 181
+    assert Entry.objects.count() == 181 + 24  # the English entries and the French versions
     assert Image.objects.count() == 181
     assert Topic.objects.count() == 1
     files_after = sorted(p.name for p in (demo_site / "images" / "demo").iterdir())
@@ -116,5 +136,5 @@ def test_synthetic_demo_entries_show_what_the_body_editor_can_do(client, demo_si
 
 
 def test_reference_entries_keep_their_real_text_only(demo_site):
-    for entry in Entry.objects.exclude(slug__startswith="demo-entry-"):
+    for entry in Entry.objects.in_language("en").exclude(slug__startswith="demo-entry-"):
         assert entry.body == f"<p>{escape(entry.summary)}</p>", entry.slug

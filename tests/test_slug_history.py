@@ -31,7 +31,7 @@ def test_an_old_slug_redirects_permanently_to_the_current_address(client):
 def test_old_addresses_stay_out_of_the_sitemap(client):
     entry = make_entry(slug="before")
     rename(entry, "after")
-    root = ET.fromstring(client.get(reverse("entries:sitemap")).content)
+    root = ET.fromstring(client.get(reverse("site:sitemap")).content)
     locations = [loc.text for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert any(loc.endswith("/entries/after/") for loc in locations)
     assert not any(loc.endswith("/entries/before/") for loc in locations)

@@ -142,7 +142,7 @@ class CalendarMixin:
                 self.message_user(request, "Your calendar feed address no longer works.")
             else:
                 token = CalendarFeed.renew(request.user)
-                url = request.build_absolute_uri(reverse("entries:calendar_feed", args=[token]))
+                url = request.build_absolute_uri(reverse("site:calendar_feed", args=[token]))
                 self.message_user(
                     request,
                     format_html(

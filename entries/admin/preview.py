@@ -1,5 +1,7 @@
 """Staff preview: any entry, drafts and scheduled ones too, in the public page's template."""
 
+from django.utils import translation
+
 from ..models import Entry
 from ..views import EntryDetailView
 
@@ -12,6 +14,11 @@ class EntryPreviewView(EntryDetailView):
 
     def get_queryset(self):
         return Entry.objects.select_related("image").prefetch_related("topics")
+
+    def render_to_response(self, context, **response_kwargs):
+        # In the entry's language, whatever the editor's admin is in.
+        with translation.override(self.object.language):
+            return super().render_to_response(context, **response_kwargs).render()
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)

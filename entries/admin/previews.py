@@ -56,7 +56,7 @@ class PreviewLinksMixin:
             link, token = PreviewLink.make(
                 entry, request.user, form.cleaned_data["hours"], form.cleaned_data["mode"]
             )
-            url = request.build_absolute_uri(reverse("entries:preview", args=[token]))
+            url = request.build_absolute_uri(reverse("site:preview", args=[token]))
             self.message_user(
                 request,
                 format_html(

@@ -1,14 +1,16 @@
 import json
 
 from django import forms, template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.dates import MONTHS_3
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
 from django.utils.timezone import localtime
+from django.utils.translation import get_language
 
-from entries import search
+from entries import languages, search
+from newsroom.i18n import news_date
 
 register = template.Library()
 
@@ -68,10 +70,35 @@ def _srcset(renditions):
 
 
 def card_date(value):
-    """`(iso, shown)` for a listing card: the `c` and `d M. Y` date formats in the current time
-    zone (`09 May. 2024`), as string work: ten cards would otherwise build ten DateFormats."""
-    value = localtime(value)
-    return value.isoformat(), f"{value.day:02d} {capfirst(MONTHS_3[value.month])}. {value.year:04d}"
+    """`(iso, shown)` for a listing card: the `c` format and the language's news style in the
+    current time zone (`09 May. 2024`, `9 mai 2024`)."""
+    return localtime(value).isoformat(), news_date(value)
+
+
+@register.filter(name="news_date")
+def news_date_filter(value, with_time=False):
+    """An entry's date in the page language's news style (newsroom.i18n.news_date)."""
+    return news_date(value, with_time=bool(with_time)) if value else ""
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context):
+    """This page in each language (entries.languages): the view's list, or the listing's."""
+    alternates = context.get("alternates")
+    if alternates is None:
+        alternates = languages.page_alternates(context.get("request"))
+    return alternates
+
+
+@register.filter
+def og_locale(language):
+    """Open Graph's locale for a language code: `fr` -> `fr_FR` (OG_LOCALES)."""
+    return settings.OG_LOCALES.get(language) or translation.to_locale(language)
+
+
+@register.simple_tag
+def x_default(alternates):
+    return languages.x_default(alternates)
 
 
 @register.simple_tag
@@ -119,7 +146,7 @@ def picture(image, lazy=False, sizes=IMAGE_SIZES):
         return format_html(
             '<img src="{}" alt="{}" width="{}" height="{}"{} decoding="async">',
             image.url,
-            image.alt_text,
+            image.shown_alt_text,
             image.width,
             image.height,
             loading,
@@ -138,7 +165,7 @@ def picture(image, lazy=False, sizes=IMAGE_SIZES):
         fallback.url,
         _srcset(jpeg),
         sizes,
-        image.alt_text,
+        image.shown_alt_text,
         image.width,
         image.height,
         loading,
@@ -177,7 +204,7 @@ def filter_fields(form):
     if form.errors:
         return _render_filter_fields(form)
     # django-filter makes a new form class per request: the key names what the HTML shows.
-    key = [type(form).__qualname__, form.prefix, form.auto_id, form.label_suffix]
+    key = [get_language(), type(form).__qualname__, form.prefix, form.auto_id, form.label_suffix]
     for name, field in form.fields.items():
         widget = field.widget
         key.append((name, type(field), type(widget), field.label, repr(widget.attrs)))
@@ -223,6 +250,7 @@ def news_article(context, entry):
         "wordCount": entry.word_count,
         "datePublished": entry.pub_date.isoformat(),
         "dateModified": max(entry.updated, entry.pub_date).isoformat(),
+        "inLanguage": entry.language,
         "mainEntityOfPage": absolute(entry.get_absolute_url()),
         "url": absolute(entry.get_absolute_url()),
         "author": publisher,

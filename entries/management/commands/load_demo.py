@@ -3,13 +3,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from entries.body import sync_body_images
-from entries.demo import FIXTURE, ensure_demo_files
+from entries.demo import FIXTURE, ensure_demo_files, load_translations
 from entries.models import Entry
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo content: 181 published entries in one topic, each with a real JPEG. "
+        "Load the demo content: 181 published entries in one topic, each with a real JPEG, "
+        "and French versions of 24 of them. "
         "Running it again updates the same rows and files; it never duplicates them."
     )
 
@@ -27,11 +28,13 @@ class Command(BaseCommand):
         written = ensure_demo_files()
         with transaction.atomic():
             call_command("loaddata", FIXTURE, verbosity=0)
+            french = load_translations()
             sync_body_images()  # the demo bodies' inline photos count as used
-        count = Entry.objects.published().count()
+        count = Entry.objects.published().in_language("en").count()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo content loaded: {count} published entries, {written} photos written."
+                f"Demo content loaded: {count} published entries in English, {french} in "
+                f"French, {written} photos written."
             )
         )
         # Renditions take ~0.2 s a photo, too slow to make here; pages show the originals
