@@ -51,10 +51,13 @@ def follow_body(sender, instance, raw=False, **kwargs):
     if raw:
         return
     sync_body_images([instance.pk], {instance.pk: instance.body})
-    OldSlug.objects.filter(slug=instance.slug).delete()  # a current address is nobody's old one
+    # A current address is nobody's old one.
+    OldSlug.objects.filter(language=instance.language, slug=instance.slug).delete()
     old = getattr(instance, "_old_slug", None)
     if old:
-        OldSlug.objects.update_or_create(slug=old, defaults={"entry": instance})
+        OldSlug.objects.update_or_create(
+            language=instance.language, slug=old, defaults={"entry": instance}
+        )
         instance._old_slug = None
 
 

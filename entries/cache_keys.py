@@ -15,6 +15,8 @@ dropped. The vocabulary:
 - `link-<id>`: pages linking to the entry: the pages of its neighbours and of the entries
   listing it as related (by headline and date), and of its translations (the language
   switcher and hreflang links).
+- `story-<translation key>`: the pages of every language version of one story (each links to
+  the others: the language switcher, hreflang).
 - `image-<id>`: pages showing the photo: listing cards, entry pages, feed enclosures.
 - `feeds`: the site-wide feeds. `sitemap`: sitemap.xml.
 
@@ -46,6 +48,10 @@ def link_key(pk):
     return f"link-{pk}"
 
 
+def story_key(translation_key):
+    return f"story-{translation_key}"
+
+
 def image_key(pk):
     return f"image-{pk}"
 
@@ -60,6 +66,8 @@ def topic_key(pk):
 def listing_page_keys(entries, *, topic=None, searched=False):
     """A page of entry cards: the main listing, or one topic's."""
     keys = {SITE, TOPICS, topic_key(topic.pk) if topic else LISTING}
+    if topic:
+        keys.add(story_key(topic.translation_key))  # its switcher links to its translations
     if searched:
         keys.add(SEARCH)
     keys.update(image_key(entry.image_id) for entry in entries if entry.image_id)
@@ -83,7 +91,8 @@ def _body_image_keys(entry):
 
 def entry_page_keys(entry, linked):
     """An entry's page; `linked` the entries it links to (neighbours, related; None skipped)."""
-    keys = {SITE, TOPICS, entry_key(entry.pk), *_body_image_keys(entry)}
+    keys = {SITE, TOPICS, entry_key(entry.pk), story_key(entry.translation_key)}
+    keys.update(_body_image_keys(entry))
     if entry.image_id:
         keys.add(image_key(entry.image_id))
     keys.update(link_key(other.pk) for other in linked if other is not None)
@@ -132,6 +141,7 @@ SNAPSHOT_FIELDS = (
     "status",
     "image_id",
     "language",
+    "translation_key",
 )
 
 
@@ -147,6 +157,7 @@ class EntryState(NamedTuple):
     status: str
     image_id: int | None
     language: str
+    translation_key: object
     topics: frozenset
 
     @property
@@ -200,6 +211,7 @@ def _presence_keys(state):
     return {
         entry_key(state.pk),
         link_key(state.pk),
+        story_key(state.translation_key),
         LISTING,
         SEARCH,
         FEEDS,
@@ -230,7 +242,7 @@ def entry_change(before, after):
     # The entry page (and feeds listing it) show its `updated` time; the sitemap its lastmod.
     keys = {entry_key(after.pk), SITEMAP}
     if changed & LINKED_FIELDS:
-        keys.add(link_key(after.pk))
+        keys |= {link_key(after.pk), story_key(after.translation_key)}
     if changed & LISTED_FIELDS:
         keys |= {LISTING, FEEDS, *_topic_keys(after.topics)}
     if changed & SEARCHED_FIELDS:
@@ -293,7 +305,7 @@ def rendition_change(image_id, *, deleted):
     return Change(frozenset({image_key(image_id)}), hard=deleted)
 
 
-TOPIC_FIELDS = ("pk", "name", "slug", "description")
+TOPIC_FIELDS = ("pk", "name", "slug", "description", "translation_key")
 
 
 def topic_states(pks):
@@ -311,7 +323,8 @@ def topic_change(pk, before, after):
         return NOTHING
     if before is not None and after is not None and before[1:3] == after[1:3]:
         return Change(frozenset({topic_key(pk)}))  # the description shows on its pages only
-    keys = frozenset({topic_key(pk), TOPICS, TOPIC_LIST, SITEMAP})
+    stories = {story_key(state[4]) for state in (before, after) if state is not None}
+    keys = frozenset({topic_key(pk), TOPICS, TOPIC_LIST, SITEMAP, *stories})
     # Deleted, or at a new address: its old pages go at once.
     hard = before is not None and (after is None or before[2] != after[2])
     return Change(keys, hard)

@@ -342,7 +342,9 @@ def recover(deleted, user, may_publish):
 
 
 def _check_free(entry):
-    taken = Entry.objects.filter(slug=entry.slug).exclude(pk=entry.pk).first()
+    taken = (
+        Entry.objects.filter(language=entry.language, slug=entry.slug).exclude(pk=entry.pk).first()
+    )
     if taken is not None:
         raise RestoreError(
             f"Another entry, “{taken.headline}”, now has the address “{entry.slug}”: change "

@@ -3,6 +3,7 @@ from django.contrib.sitemaps.views import sitemap as django_sitemap
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
@@ -125,7 +126,9 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
         except Http404:
             # An address the entry had before its slug changed: a permanent redirect.
             old = OldSlug.objects.filter(
-                slug=kwargs["slug"], entry__in=Entry.objects.published().in_language()
+                language=get_language(),
+                slug=kwargs["slug"],
+                entry__in=Entry.objects.published().in_language(),
             ).select_related("entry")
             moved = old.first()
             if moved is None:
@@ -161,12 +164,7 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        linked = [
-            context["previous_entry"],
-            context["next_entry"],
-            *context["related_entries"],
-            *context["translations"],  # the language switcher links to them
-        ]
+        linked = [context["previous_entry"], context["next_entry"], *context["related_entries"]]
         return add_keys(response, cache_keys.entry_page_keys(self.object, linked))
 
 

@@ -132,4 +132,18 @@ class Migration(migrations.Migration):
             model_name='topic',
             constraint=models.UniqueConstraint(fields=('translation_key', 'language'), name='topic_one_per_language'),
         ),
+        migrations.AddField(
+            model_name='oldslug',
+            name='language',
+            field=models.CharField(default=newsroom.i18n.default_language, max_length=12),
+        ),
+        migrations.AlterField(
+            model_name='oldslug',
+            name='slug',
+            field=models.SlugField(max_length=300),
+        ),
+        migrations.AddConstraint(
+            model_name='oldslug',
+            constraint=models.UniqueConstraint(fields=('language', 'slug'), name='old_slug_per_language'),
+        ),
     ]
