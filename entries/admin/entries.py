@@ -10,17 +10,29 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from reversion.errors import RevertError
 
 from ..dates import editor_datetime
 from ..forms import EntryForm
-from ..history import set_comment
-from ..models import Entry, EntryQuerySet
+from ..history import set_comment, versions_of
+from ..language_names import in_language_name
+from ..models import Entry, EntryQuerySet, Topic
+from ..translations import content_digest
 from . import editor
 from .calendar import CalendarMixin
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail
 from .history import EntryHistoryMixin
 from .preview import EntryPreviewView
 from .previews import PreviewLinksMixin
+from .translations import (
+    LanguageFilter,
+    MissingTranslationFilter,
+    OutdatedFilter,
+    TranslationAdminMixin,
+    source_changed,
+)
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -69,8 +81,29 @@ class EntryChangeList(ChangeList):
         return queryset
 
 
+def changes_since_url(source, digest):
+    """The source's comparison of the version a translation was last brought up to date
+    with (found by its text's fingerprint in the source's history) and its latest; its
+    History page when that version is not kept."""
+    versions = list(versions_of(source)[:200])
+    if versions:
+        latest = versions[0]
+        for version in versions[1:]:
+            try:
+                fields = version.field_dict
+            except RevertError:  # saved before a field it names was removed
+                continue
+            text = (fields.get(name) or "" for name in ("headline", "summary", "body"))
+            if content_digest(*text) == digest:
+                url = reverse("admin:entries_entry_compare", args=[source.pk])
+                return f"{url}?from={version.pk}&to={latest.pk}"
+    return reverse("admin:entries_entry_history", args=[source.pk])
+
+
 @admin.register(Entry)
-class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.ModelAdmin):
+class EntryAdmin(
+    TranslationAdminMixin, EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.ModelAdmin
+):
     class Media:
         # body-editor-drafts.js: the unsaved-changes guard and the body kept in the browser.
         js = [
@@ -80,9 +113,16 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
         ]
 
     form = EntryForm
-    list_display = ["thumbnail", "headline", "pub_date", "state", "topic_names"]
+    list_display = ["thumbnail", "headline", "pub_date", "state", "languages", "topic_names"]
     list_display_links = ["thumbnail", "headline"]
-    list_filter = [StateFilter, "topics", YearFilter]
+    list_filter = [
+        StateFilter,
+        LanguageFilter,
+        MissingTranslationFilter,
+        OutdatedFilter,
+        "topics",
+        YearFilter,
+    ]
     search_fields = ["headline", "summary", "body"]
     date_hierarchy = "pub_date"
     list_per_page = 50
@@ -93,9 +133,9 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
     list_select_related = ["image"]
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["image", "topics"]
-    readonly_fields = ["image_preview", "state_line"]
+    readonly_fields = ["image_preview", "state_line", "translation_line"]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "summary", "body"]}),
+        (None, {"fields": ["language", "headline", "slug", "summary", "body"]}),
         ("Photo", {"fields": ["image", "image_preview"]}),
         (
             "Publication",
@@ -122,7 +162,40 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
         return EntryChangeList
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_state().prefetch_related("topics")
+        return (
+            super()
+            .get_queryset(request)
+            .with_state()
+            .annotate(source_changed=source_changed())
+            .prefetch_related("topics")
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(name, {**options}) for name, options in super().get_fieldsets(request, obj)]
+        if obj is None:
+            # "Translate into ...": the source's id travels with the form (entries.forms).
+            name, options = fieldsets[0]
+            fieldsets[0] = (name, {**options, "fields": [*options["fields"], "translation_of"]})
+        elif obj.translation_source_id:
+            fields = ["translation_line"]
+            if obj.is_outdated:
+                fields.append("up_to_date")
+            fieldsets.insert(1, (_("Translation"), {"fields": fields}))
+        return fieldsets
+
+    def translation_initial(self, source, language):
+        topics = Topic.objects.filter(
+            translation_key__in=source.topics.values("translation_key"), language=language
+        )
+        return {
+            "headline": source.headline,
+            "slug": source.slug,
+            "summary": source.summary,
+            "body": source.body,
+            "image": source.image_id,
+            "topics": list(topics.values_list("pk", flat=True)),
+            "status": Entry.Status.DRAFT,
+        }
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -181,6 +254,33 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
         if state == Entry.State.PUBLISHED:
             return "Published: on the site."
         return "Draft: only staff can see it, through Preview."
+
+    @admin.display(description=_("Translated from"))
+    def translation_line(self, entry):
+        source = entry.translation_source if entry and entry.pk else None
+        if source is None:
+            return "—"
+        link = format_html(
+            '<a href="{}">{}</a> ({})',
+            reverse("admin:entries_entry_change", args=[source.pk]),
+            source.headline,
+            in_language_name(source.language),
+        )
+        if not entry.is_outdated:
+            return format_html("{} {}", link, gettext("Up to date with it."))
+        return format_html(
+            '{}<p class="translation-outdated-notice"><strong>{}</strong> {} '
+            '<a href="{}">{}</a></p>',
+            link,
+            gettext("Outdated:"),
+            gettext(
+                "the %(language)s version's headline, summary or body changed since this "
+                "translation was brought up to date."
+            )
+            % {"language": in_language_name(source.language)},
+            changes_since_url(source, entry.source_digest),
+            gettext("See what changed"),
+        )
 
     # The publishing buttons (templates/admin/entries/entry/submit_line.html).
 
