@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from reversion.errors import RevertError
 
@@ -36,7 +36,7 @@ from .translations import (
 
 
 class StateFilter(admin.SimpleListFilter):
-    title = "status"
+    title = _("status")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
@@ -49,7 +49,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 class YearFilter(admin.SimpleListFilter):
-    title = "year"
+    title = _("year")
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
@@ -136,9 +136,9 @@ class EntryAdmin(
     readonly_fields = ["image_preview", "state_line", "translation_line"]
     fieldsets = [
         (None, {"fields": ["language", "headline", "slug", "summary", "body"]}),
-        ("Photo", {"fields": ["image", "image_preview"]}),
+        (_("Photo"), {"fields": ["image", "image_preview"]}),
         (
-            "Publication",
+            _("Publication"),
             {
                 "fields": [
                     "status",
@@ -208,24 +208,24 @@ class EntryAdmin(
 
     # Changelist columns.
 
-    @admin.display(description="Photo")
+    @admin.display(description=_("Photo"))
     def thumbnail(self, entry):
         return thumbnail(entry.image, width=60)
 
-    @admin.display(description="status", ordering="state")
+    @admin.display(description=_("status"), ordering="state")
     def state(self, entry):
         return entry.publication_state.label
 
-    @admin.display(description="topics")
+    @admin.display(description=_("topics"))
     def topic_names(self, entry):
         return ", ".join(topic.name for topic in entry.topics.all())
 
     # Read-only parts of the form.
 
-    @admin.display(description="What readers see")
+    @admin.display(description=_("What readers see"))
     def image_preview(self, entry):
         # static/entries/admin-image-preview.js refreshes this box when the photo changes.
-        empty = "No photo yet. Choose one above, or upload one with the + button."
+        empty = gettext("No photo yet. Choose one above, or upload one with the + button.")
         image = entry.image if entry and entry.pk else None
         if image is None:
             inside = empty
@@ -244,16 +244,18 @@ class EntryAdmin(
             inside,
         )
 
-    @admin.display(description="Now")
+    @admin.display(description=_("Now"))
     def state_line(self, entry):
         if not entry or not entry.pk:
-            return "Not saved yet."
+            return gettext("Not saved yet.")
         state = entry.publication_state
         if state == Entry.State.SCHEDULED:
-            return f"Scheduled: appears on the site at {editor_datetime(entry.pub_date)}."
+            return gettext("Scheduled: appears on the site at %(time)s.") % {
+                "time": editor_datetime(entry.pub_date)
+            }
         if state == Entry.State.PUBLISHED:
-            return "Published: on the site."
-        return "Draft: only staff can see it, through Preview."
+            return gettext("Published: on the site.")
+        return gettext("Draft: only staff can see it, through Preview.")
 
     @admin.display(description=_("Translated from"))
     def translation_line(self, entry):
@@ -340,17 +342,18 @@ class EntryAdmin(
         state = entry.publication_state
         if state == Entry.State.PUBLISHED:
             text = format_html(
-                'Published: <a href="{}">view it on the site</a>.', entry.get_absolute_url()
+                gettext('Published: <a href="{}">view it on the site</a>.'),
+                entry.get_absolute_url(),
             )
         elif state == Entry.State.SCHEDULED:
             text = format_html(
-                'Scheduled for {}. <a href="{}">Preview it</a>.',
+                gettext('Scheduled for {}. <a href="{}">Preview it</a>.'),
                 editor_datetime(entry.pub_date),
                 self.preview_url(entry),
             )
         else:
             text = format_html(
-                'Saved as a draft. <a href="{}">Preview it</a>.', self.preview_url(entry)
+                gettext('Saved as a draft. <a href="{}">Preview it</a>.'), self.preview_url(entry)
             )
         self.message_user(request, text, messages.INFO)
 
@@ -387,12 +390,14 @@ class EntryAdmin(
 
     # Bulk actions.
 
-    @admin.action(permissions=["publish"], description="Publish the selected entries")
+    @admin.action(permissions=["publish"], description=_("Publish the selected entries"))
     def publish(self, request, queryset):
         set_comment("Published, with the bulk action “Publish the selected entries”")
         self.set_status(request, queryset, Entry.Status.PUBLISHED)
 
-    @admin.action(permissions=["publish"], description="Unpublish the selected entries (to draft)")
+    @admin.action(
+        permissions=["publish"], description=_("Unpublish the selected entries (to draft)")
+    )
     def unpublish(self, request, queryset):
         set_comment("Unpublished, with the bulk action “Unpublish the selected entries”")
         self.set_status(request, queryset, Entry.Status.DRAFT)
@@ -411,11 +416,18 @@ class EntryAdmin(
             changes["pub_date_chosen"] = Value(True)
         # A new version, so a form opened before this action refuses to overwrite it.
         count = changing.update(**changes)
-        noun = "entry" if count == 1 else "entries"
         if status == Entry.Status.PUBLISHED:
-            text = f"Published {count} {noun} (any with a future date are scheduled)"
+            text = ngettext(
+                "Published %(count)d entry (any with a future date are scheduled)",
+                "Published %(count)d entries (any with a future date are scheduled)",
+                count,
+            ) % {"count": count}
         else:
-            text = f"Unpublished {count} {noun} (now drafts)"
+            text = ngettext(
+                "Unpublished %(count)d entry (now drafts)",
+                "Unpublished %(count)d entries (now drafts)",
+                count,
+            ) % {"count": count}
         listed = format_html_join(", ", "“{}”", ((headline,) for headline in headlines))
         more = "…" if count > len(headlines) else ""
         self.message_user(request, format_html("{}: {}{}", text, listed, more))
