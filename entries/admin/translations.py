@@ -113,9 +113,9 @@ class TranslationAdminMixin:
         model = queryset.model
         versions = {
             version_attr(code): Subquery(
-                model.objects.filter(
-                    translation_key=OuterRef("translation_key"), language=code
-                ).values("pk")[:1]
+                model.objects.filter(translation_key=OuterRef("translation_key"), language=code)
+                .order_by()
+                .values("pk")[:1]
             )
             for code, _name in settings.LANGUAGES
         }
