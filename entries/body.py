@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from . import richtext
 from .articles import BodyImage, OldSlug
+from .translations import content_digest
 
 # In cleaned HTML (the sanitiser's own serialisation) an inline photo is exactly this.
 FIGURE = re.compile(r'<figure data-image="([0-9]+)">.*?</figure>', re.DOTALL)
@@ -39,6 +40,9 @@ def clean_value(value):
 def clean_on_save(sender, instance, raw=False, **kwargs):
     """pre_save, raw saves too (loaddata, restore): the stored body is always clean HTML."""
     instance.body = richtext.clean(instance.body)
+    # The fingerprint of the text as stored (Entry.save() computed it before this cleaning:
+    # a plain-text body would otherwise change its digest on its next, unchanged, save).
+    instance.content_digest = content_digest(instance.headline, instance.summary, instance.body)
     if not raw and instance.pk:
         stored = sender.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
         instance._old_slug = stored if stored != instance.slug else None

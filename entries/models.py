@@ -11,6 +11,7 @@ from django.db import connections, models
 from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, Value, When
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from newsroom.i18n import decimal
 from newsroom.storage import media_url
@@ -65,13 +66,15 @@ class TopicQuerySet(ContentQuerySet, TranslatableQuerySet):
 
 
 class Topic(Translatable):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
 
     objects = TopicQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["language", "name"], name="topic_name_per_language"),
@@ -90,32 +93,39 @@ class Topic(Translatable):
 
 
 class RenditionStatus(models.TextChoices):
-    PENDING = "pending", "Being made"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Being made")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
 
 
 class Image(models.Model):
     file = models.ImageField(
+        _("file"),
         upload_to="images/%Y/%m/",
         max_length=255,
         width_field="width",
         height_field="height",
-        help_text="JPEG, PNG, WebP or GIF. Size and dimensions are read from the file.",
+        help_text=_("JPEG, PNG, WebP or GIF. Size and dimensions are read from the file."),
     )
-    caption = models.CharField(max_length=500, blank=True)
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
     alt_text = models.CharField(
+        _("alt text"),
         max_length=500,
         blank=True,
-        help_text="Describes the photo for people who cannot see it. Required unless the "
-        "image is decorative.",
+        help_text=_(
+            "Describes the photo for people who cannot see it. Required unless the "
+            "image is decorative."
+        ),
     )
     decorative = models.BooleanField(
+        _("decorative"),
         default=False,
-        help_text="Adds nothing a reader needs (the text says it all): screen readers skip it "
-        "and no alt text is required.",
+        help_text=_(
+            "Adds nothing a reader needs (the text says it all): screen readers skip it "
+            "and no alt text is required."
+        ),
     )
-    credit = models.CharField(max_length=200, blank=True)
+    credit = models.CharField(_("credit"), max_length=200, blank=True)
     # The caption and alt text in the other languages: {"fr": {"caption": ..., "alt_text":
     # ...}}. A photo is shared by every language version of a story; a language without its
     # own text shows the default language's.
@@ -139,7 +149,7 @@ class Image(models.Model):
     # Renditions are made by a background task (entries/tasks.py), which records here how
     # it went, for the admin; the last error stays until a later attempt succeeds.
     rendition_status = models.CharField(
-        "renditions",
+        _("renditions"),
         max_length=10,
         choices=RenditionStatus,
         default=RenditionStatus.PENDING,
@@ -155,6 +165,8 @@ class Image(models.Model):
     objects = ContentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
         ordering = ["-created", "-id"]
 
     def __str__(self):
@@ -177,7 +189,7 @@ class Image(models.Model):
     def clean(self):
         if not self.decorative and not self.alt_text.strip():
             raise ValidationError(
-                {"alt_text": "Describe the image, or tick “decorative” if it adds nothing."}
+                {"alt_text": _("Describe the image, or tick “decorative” if it adds nothing.")}
             )
 
     @property
@@ -464,47 +476,59 @@ RELATED_ENTRIES = 3
 
 class Entry(Translatable):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     class State(models.TextChoices):
         """What the public sees, computed from `status` and `pub_date`; never stored."""
 
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
 
-    headline = models.CharField(max_length=300)
+    headline = models.CharField(_("headline"), max_length=300)
     slug = models.SlugField(
+        _("slug"),
         max_length=300,
-        help_text="The entry's address: /entries/this-slug/ (filled in from the headline); "
-        "unique in its language.",
+        help_text=_(
+            "The entry's address: /entries/this-slug/ (filled in from the headline); "
+            "unique in its language."
+        ),
     )
     pub_date = models.DateTimeField(
-        "publication date",
+        _("publication date"),
         default=timezone.now,
-        help_text="A published entry stays hidden from the public until this time.",
+        help_text=_("A published entry stays hidden from the public until this time."),
     )
-    summary = models.TextField(help_text="One paragraph of plain text, shown on listings.")
+    summary = models.TextField(
+        _("summary"), help_text=_("One paragraph of plain text, shown on listings.")
+    )
     body = models.TextField(
+        _("body"),
         blank=True,
-        help_text="The full article: paragraphs, subheadings, links, lists, quotes, tables and "
-        "inline photos. Stored as HTML; only what the site allows is kept.",
+        help_text=_(
+            "The full article: paragraphs, subheadings, links, lists, quotes, tables and "
+            "inline photos. Stored as HTML; only what the site allows is kept."
+        ),
     )
     image = models.ForeignKey(
         Image,
+        verbose_name=_("photo"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="entries",
-        help_text="An image used by an entry cannot be deleted.",
+        help_text=_("An image used by an entry cannot be deleted."),
     )
-    topics = models.ManyToManyField(Topic, blank=True, related_name="entries")
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics"), blank=True, related_name="entries"
+    )
     status = models.CharField(
+        _("status"),
         max_length=10,
         choices=Status,
         default=Status.DRAFT,
-        help_text="A published entry whose publication date is in the future is scheduled.",
+        help_text=_("A published entry whose publication date is in the future is scheduled."),
     )
     version = models.PositiveIntegerField(
         default=1,
@@ -525,11 +549,13 @@ class Entry(Translatable):
         null=True, blank=True, editable=False, help_text="When it was last made public."
     )
     planned_date = models.DateTimeField(
-        "planned date",
+        _("planned date"),
         null=True,
         blank=True,
-        help_text="When a draft is meant to go live, for the calendar. Planning is not "
-        "scheduling: the entry stays a draft until it is published.",
+        help_text=_(
+            "When a draft is meant to go live, for the calendar. Planning is not "
+            "scheduling: the entry stays a draft until it is published."
+        ),
     )
     # Translations (entries.translations): the version this one was translated from, and
     # that version's `content_digest` when this one was last brought up to date with it.
@@ -555,7 +581,8 @@ class Entry(Translatable):
     objects = EntryQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "entries"
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
         ordering = ["-pub_date", "-id"]
         get_latest_by = "pub_date"
         permissions = [("publish_entry", "Can publish, schedule and unpublish entries")]

@@ -13,6 +13,7 @@ import uuid
 
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from newsroom.i18n import default_language, language_choices
 
@@ -29,10 +30,11 @@ class TranslatableQuerySet(models.QuerySet):
 
 class Translatable(models.Model):
     language = models.CharField(
+        _("language"),
         max_length=12,
         choices=language_choices,
         default=default_language,
-        help_text="The language this version is written in.",
+        help_text=_("The language this version is written in."),
     )
     translation_key = models.UUIDField(
         default=uuid.uuid4,

@@ -17,7 +17,12 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        counted = self.object_list[: self.count_limit + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "values"):
+            # Only the ids: the columns' annotations (languages, outdated) need not run for
+            # rows that are only counted.
+            rows = rows.values("pk")
+        counted = rows[: self.count_limit + 1].count()
         self.count_is_capped = counted > self.count_limit
         return min(counted, self.count_limit)
 

@@ -10,21 +10,33 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from reversion.errors import RevertError
 
 from ..dates import editor_datetime
 from ..forms import EntryForm
-from ..history import set_comment
-from ..models import Entry, EntryQuerySet
+from ..history import set_comment, versions_of
+from ..language_names import in_language_name
+from ..models import Entry, EntryQuerySet, Topic
+from ..translations import content_digest
 from . import editor
 from .calendar import CalendarMixin
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail
 from .history import EntryHistoryMixin
 from .preview import EntryPreviewView
 from .previews import PreviewLinksMixin
+from .translations import (
+    LanguageFilter,
+    MissingTranslationFilter,
+    OutdatedFilter,
+    TranslationAdminMixin,
+    source_changed,
+)
 
 
 class StateFilter(admin.SimpleListFilter):
-    title = "status"
+    title = _("status")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
@@ -37,7 +49,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 class YearFilter(admin.SimpleListFilter):
-    title = "year"
+    title = _("year")
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
@@ -69,8 +81,29 @@ class EntryChangeList(ChangeList):
         return queryset
 
 
+def changes_since_url(source, digest):
+    """The source's comparison of the version a translation was last brought up to date
+    with (found by its text's fingerprint in the source's history) and its latest; its
+    History page when that version is not kept."""
+    versions = list(versions_of(source)[:200])
+    if versions:
+        latest = versions[0]
+        for version in versions[1:]:
+            try:
+                fields = version.field_dict
+            except RevertError:  # saved before a field it names was removed
+                continue
+            text = (fields.get(name) or "" for name in ("headline", "summary", "body"))
+            if content_digest(*text) == digest:
+                url = reverse("admin:entries_entry_compare", args=[source.pk])
+                return f"{url}?from={version.pk}&to={latest.pk}"
+    return reverse("admin:entries_entry_history", args=[source.pk])
+
+
 @admin.register(Entry)
-class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.ModelAdmin):
+class EntryAdmin(
+    TranslationAdminMixin, EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.ModelAdmin
+):
     class Media:
         # body-editor-drafts.js: the unsaved-changes guard and the body kept in the browser.
         js = [
@@ -80,9 +113,16 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
         ]
 
     form = EntryForm
-    list_display = ["thumbnail", "headline", "pub_date", "state", "topic_names"]
+    list_display = ["thumbnail", "headline", "pub_date", "state", "languages", "topic_names"]
     list_display_links = ["thumbnail", "headline"]
-    list_filter = [StateFilter, "topics", YearFilter]
+    list_filter = [
+        StateFilter,
+        LanguageFilter,
+        MissingTranslationFilter,
+        OutdatedFilter,
+        "topics",
+        YearFilter,
+    ]
     search_fields = ["headline", "summary", "body"]
     date_hierarchy = "pub_date"
     list_per_page = 50
@@ -93,12 +133,12 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
     list_select_related = ["image"]
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["image", "topics"]
-    readonly_fields = ["image_preview", "state_line"]
+    readonly_fields = ["image_preview", "state_line", "translation_line"]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "summary", "body"]}),
-        ("Photo", {"fields": ["image", "image_preview"]}),
+        (None, {"fields": ["language", "headline", "slug", "summary", "body"]}),
+        (_("Photo"), {"fields": ["image", "image_preview"]}),
         (
-            "Publication",
+            _("Publication"),
             {
                 "fields": [
                     "status",
@@ -122,7 +162,40 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
         return EntryChangeList
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_state().prefetch_related("topics")
+        return (
+            super()
+            .get_queryset(request)
+            .with_state()
+            .annotate(source_changed=source_changed())
+            .prefetch_related("topics")
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(name, {**options}) for name, options in super().get_fieldsets(request, obj)]
+        if obj is None:
+            # "Translate into ...": the source's id travels with the form (entries.forms).
+            name, options = fieldsets[0]
+            fieldsets[0] = (name, {**options, "fields": [*options["fields"], "translation_of"]})
+        elif obj.translation_source_id:
+            fields = ["translation_line"]
+            if obj.is_outdated:
+                fields.append("up_to_date")
+            fieldsets.insert(1, (_("Translation"), {"fields": fields}))
+        return fieldsets
+
+    def translation_initial(self, source, language):
+        topics = Topic.objects.filter(
+            translation_key__in=source.topics.values("translation_key"), language=language
+        )
+        return {
+            "headline": source.headline,
+            "slug": source.slug,
+            "summary": source.summary,
+            "body": source.body,
+            "image": source.image_id,
+            "topics": list(topics.values_list("pk", flat=True)),
+            "status": Entry.Status.DRAFT,
+        }
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -135,24 +208,24 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
 
     # Changelist columns.
 
-    @admin.display(description="Photo")
+    @admin.display(description=_("Photo"))
     def thumbnail(self, entry):
         return thumbnail(entry.image, width=60)
 
-    @admin.display(description="status", ordering="state")
+    @admin.display(description=_("status"), ordering="state")
     def state(self, entry):
         return entry.publication_state.label
 
-    @admin.display(description="topics")
+    @admin.display(description=_("topics"))
     def topic_names(self, entry):
         return ", ".join(topic.name for topic in entry.topics.all())
 
     # Read-only parts of the form.
 
-    @admin.display(description="What readers see")
+    @admin.display(description=_("What readers see"))
     def image_preview(self, entry):
         # static/entries/admin-image-preview.js refreshes this box when the photo changes.
-        empty = "No photo yet. Choose one above, or upload one with the + button."
+        empty = gettext("No photo yet. Choose one above, or upload one with the + button.")
         image = entry.image if entry and entry.pk else None
         if image is None:
             inside = empty
@@ -171,16 +244,45 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
             inside,
         )
 
-    @admin.display(description="Now")
+    @admin.display(description=_("Now"))
     def state_line(self, entry):
         if not entry or not entry.pk:
-            return "Not saved yet."
+            return gettext("Not saved yet.")
         state = entry.publication_state
         if state == Entry.State.SCHEDULED:
-            return f"Scheduled: appears on the site at {editor_datetime(entry.pub_date)}."
+            return gettext("Scheduled: appears on the site at %(time)s.") % {
+                "time": editor_datetime(entry.pub_date)
+            }
         if state == Entry.State.PUBLISHED:
-            return "Published: on the site."
-        return "Draft: only staff can see it, through Preview."
+            return gettext("Published: on the site.")
+        return gettext("Draft: only staff can see it, through Preview.")
+
+    @admin.display(description=_("Translated from"))
+    def translation_line(self, entry):
+        source = entry.translation_source if entry and entry.pk else None
+        if source is None:
+            return "—"
+        link = format_html(
+            '<a href="{}">{}</a> ({})',
+            reverse("admin:entries_entry_change", args=[source.pk]),
+            source.headline,
+            in_language_name(source.language),
+        )
+        if not entry.is_outdated:
+            return format_html("{} {}", link, gettext("Up to date with it."))
+        return format_html(
+            '{}<p class="translation-outdated-notice"><strong>{}</strong> {} '
+            '<a href="{}">{}</a></p>',
+            link,
+            gettext("Outdated:"),
+            gettext(
+                "the %(language)s version's headline, summary or body changed since this "
+                "translation was brought up to date."
+            )
+            % {"language": in_language_name(source.language)},
+            changes_since_url(source, entry.source_digest),
+            gettext("See what changed"),
+        )
 
     # The publishing buttons (templates/admin/entries/entry/submit_line.html).
 
@@ -240,17 +342,18 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
         state = entry.publication_state
         if state == Entry.State.PUBLISHED:
             text = format_html(
-                'Published: <a href="{}">view it on the site</a>.', entry.get_absolute_url()
+                gettext('Published: <a href="{}">view it on the site</a>.'),
+                entry.get_absolute_url(),
             )
         elif state == Entry.State.SCHEDULED:
             text = format_html(
-                'Scheduled for {}. <a href="{}">Preview it</a>.',
+                gettext('Scheduled for {}. <a href="{}">Preview it</a>.'),
                 editor_datetime(entry.pub_date),
                 self.preview_url(entry),
             )
         else:
             text = format_html(
-                'Saved as a draft. <a href="{}">Preview it</a>.', self.preview_url(entry)
+                gettext('Saved as a draft. <a href="{}">Preview it</a>.'), self.preview_url(entry)
             )
         self.message_user(request, text, messages.INFO)
 
@@ -287,12 +390,14 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
 
     # Bulk actions.
 
-    @admin.action(permissions=["publish"], description="Publish the selected entries")
+    @admin.action(permissions=["publish"], description=_("Publish the selected entries"))
     def publish(self, request, queryset):
         set_comment("Published, with the bulk action “Publish the selected entries”")
         self.set_status(request, queryset, Entry.Status.PUBLISHED)
 
-    @admin.action(permissions=["publish"], description="Unpublish the selected entries (to draft)")
+    @admin.action(
+        permissions=["publish"], description=_("Unpublish the selected entries (to draft)")
+    )
     def unpublish(self, request, queryset):
         set_comment("Unpublished, with the bulk action “Unpublish the selected entries”")
         self.set_status(request, queryset, Entry.Status.DRAFT)
@@ -311,11 +416,18 @@ class EntryAdmin(EntryHistoryMixin, PreviewLinksMixin, CalendarMixin, admin.Mode
             changes["pub_date_chosen"] = Value(True)
         # A new version, so a form opened before this action refuses to overwrite it.
         count = changing.update(**changes)
-        noun = "entry" if count == 1 else "entries"
         if status == Entry.Status.PUBLISHED:
-            text = f"Published {count} {noun} (any with a future date are scheduled)"
+            text = ngettext(
+                "Published %(count)d entry (any with a future date are scheduled)",
+                "Published %(count)d entries (any with a future date are scheduled)",
+                count,
+            ) % {"count": count}
         else:
-            text = f"Unpublished {count} {noun} (now drafts)"
+            text = ngettext(
+                "Unpublished %(count)d entry (now drafts)",
+                "Unpublished %(count)d entries (now drafts)",
+                count,
+            ) % {"count": count}
         listed = format_html_join(", ", "“{}”", ((headline,) for headline in headlines))
         more = "…" if count > len(headlines) else ""
         self.message_user(request, format_html("{}: {}{}", text, listed, more))

@@ -5,8 +5,9 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
-from ..forms import ImageForm
+from ..forms import ImageForm, image_form, image_text_fields
 from ..models import Entry, Image
 from ..signals import files_follow_transaction
 from .common import PREVIEW_WIDTH, CappedCountPaginator, thumbnail, thumbnail_size
@@ -41,6 +42,21 @@ class ImageAdmin(ImageHistoryMixin, ImageHealthMixin, admin.ModelAdmin):
         ("Text", {"fields": ["caption", "alt_text", "decorative", "credit"]}),
         ("Used by", {"fields": ["used_by"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        per_language = image_text_fields()
+        if not per_language:
+            return fieldsets
+        return [
+            *fieldsets[:2],
+            (_("Text in the other languages"), {"fields": per_language}),
+            *fieldsets[2:],
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The per-language fields follow settings.LANGUAGES, read when the form is made.
+        return super().get_form(request, obj, change, form=image_form(), **kwargs)
 
     def get_queryset(self, request):
         # order_by again: a GROUP BY query drops Meta.ordering (the autocomplete pages by it).
