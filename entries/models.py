@@ -605,7 +605,8 @@ class Entry(Translatable):
         return self.headline
 
     def save(self, *args, **kwargs):
-        self.content_digest = content_digest(self.headline, self.summary, self.body)
+        # content_digest is computed with the cleaned body (entries.body.clean_on_save); a
+        # save of some fields writes it too when they are part of the text.
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"headline", "summary", "body"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "content_digest"}
