@@ -12,7 +12,9 @@ newest.
 """
 
 import re
+import unicodedata
 from contextlib import contextmanager
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -343,21 +345,34 @@ def _stem(word):
     return word
 
 
+@lru_cache(maxsize=4096)
+def _fold_char(char):
+    # The letter without its accents (`é` -> `e`), always one character for one.
+    return unicodedata.normalize("NFD", char)[0] if char.isalpha() else char
+
+
+def fold(text):
+    """`text` without accents, character for character (its matches are `text`'s spans): the
+    unaccented search finds `sécurité` for `securite`, and highlighting shows it."""
+    return text if text.isascii() else "".join(map(_fold_char, text))
+
+
 def highlight_pattern(query):
-    """A regex matching whole words that start with a stem of one of the query's words."""
-    stems = sorted({_stem(w) for w in words(query)}, key=len, reverse=True)
+    """A regex matching whole words that start with a stem of one of the query's words, to be
+    run over folded text."""
+    stems = sorted({fold(_stem(w)) for w in words(query)}, key=len, reverse=True)
     if not stems:
         return None
     return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + r")\w*", re.IGNORECASE)
 
 
 def highlight(text, pattern):
-    """`text` escaped, with the words `pattern` matches wrapped in <mark>."""
+    """`text` escaped, with the words `pattern` matches (accents aside) wrapped in <mark>."""
     if pattern is None:
         return escape(text)
     pieces, position = [], 0
-    for match in pattern.finditer(text):
-        pieces.append((text[position : match.start()], match.group()))
+    for match in pattern.finditer(fold(text)):
+        pieces.append((text[position : match.start()], text[match.start() : match.end()]))
         position = match.end()
     tail = escape(text[position:])
     return format_html("{}{}", format_html_join("", "{}<mark>{}</mark>", pieces), tail)
