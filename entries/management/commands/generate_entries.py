@@ -133,7 +133,8 @@ class Command(BaseCommand):
             "image_id, version, created, updated, search_vector, language, translation_key, "
             "content_digest, source_digest) "
             f"SELECT h.t, m.slug, m.pub_date, s.t, {body}, %s, m.image_id, 1, now(), now(), "
-            f"{vector}, %s, gen_random_uuid(), {digest}, '' FROM unnest(%s::text[], %s::timestamptz[], %s::bigint[], %s::bigint[], "
+            f"{vector}, %s, gen_random_uuid(), {digest}, '' "
+            "FROM unnest(%s::text[], %s::timestamptz[], %s::bigint[], %s::bigint[], "
             "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
             "AS m(slug, pub_date, image_id, h, s, p0, p1, p2, p3) "
             + " ".join(joins)
