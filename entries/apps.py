@@ -29,6 +29,15 @@ class EntriesConfig(AppConfig):
         post_save.connect(body.follow_body, sender=Entry, dispatch_uid="entry-body-follow")
         search.connect()
 
+        # Languages added to the settings get their search configuration on `migrate`.
+        from django.db.models.signals import post_migrate
+
+        from . import search_configs
+
+        post_migrate.connect(
+            search_configs.on_post_migrate, sender=self, dispatch_uid="entries-search-configs"
+        )
+
         # Every change to an entry or an image's text is kept as a version.
         from . import history
 

@@ -12,17 +12,22 @@ newest.
 """
 
 import re
+import unicodedata
 from contextlib import contextmanager
+from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
+from django.utils import translation
 from django.utils.html import escape, format_html, format_html_join
 
-from . import richtext
+from . import richtext, search_configs
 
-CONFIG = "english"
+# The configuration of migrations 0004-0010, before languages: English for every row.
+ENGLISH = "'english'"
 
 # The body's text without its markup (bodies are HTML, see entries.richtext): tags become
 # spaces and the entities the sanitiser writes become their characters, so `strong` or `href`
@@ -34,38 +39,82 @@ BODY_TEXT_SQL = (
     "'&amp;', '&')"
 )
 
-# The vector of the entry row `{row}`: the trigger's formula and the bulk fill's (one place).
-VECTOR_SQL = f"""
-    setweight(to_tsvector('{CONFIG}', coalesce({{row}}.headline, '')), 'A') ||
-    setweight(to_tsvector('{CONFIG}', coalesce({{row}}.summary, '')), 'B') ||
-    setweight(to_tsvector('{CONFIG}', coalesce(
-        (SELECT caption FROM entries_image WHERE id = {{row}}.image_id), '')), 'C') ||
-    setweight(to_tsvector('{CONFIG}', {BODY_TEXT_SQL.format(body="{row}.body")}), 'D')
+CAPTION_SQL = "(SELECT caption FROM entries_image WHERE id = {row}.image_id)"
+
+
+def vector_sql(row, config):
+    """The vector of the entry row `row` with the configuration `config` (an SQL expression):
+    the trigger's formula and the bulk fill's (one place)."""
+    caption = CAPTION_SQL.format(row=row)
+    body = BODY_TEXT_SQL.format(body=f"{row}.body")
+    return f"""
+    setweight(to_tsvector({config}, coalesce({row}.headline, '')), 'A') ||
+    setweight(to_tsvector({config}, coalesce({row}.summary, '')), 'B') ||
+    setweight(to_tsvector({config}, coalesce({caption}, '')), 'C') ||
+    setweight(to_tsvector({config}, {body}), 'D')
 """
+
+
+def words_sql(row):
+    """The row's text, whose words go to the word list suggestions come from."""
+    caption = CAPTION_SQL.format(row=row)
+    body = BODY_TEXT_SQL.format(body=f"{row}.body")
+    return f"concat_ws(' ', {row}.headline, {row}.summary, {caption}, {body})"
+
 
 # Bulk writers (generate_entries) set this for their transaction only (SET LOCAL) and fill the
 # vectors of their rows in one statement afterwards: see deferred_vectors().
 DEFER_SETTING = "newsroom.defer_search_vector"
 
+# Before languages: what migrations 0004-0010 install, and 0011 restores when reversed.
 FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION entries_entry_search_vector() RETURNS trigger AS $$
 BEGIN
     IF current_setting('{DEFER_SETTING}', true) = 'on' THEN
         RETURN NEW;
     END IF;
-    NEW.search_vector := {VECTOR_SQL.format(row="NEW")};
+    NEW.search_vector := {vector_sql("NEW", ENGLISH)};
     RETURN NEW;
 END
 $$ LANGUAGE plpgsql;
 """
 
+# Since 0011: each row with its language's configuration (one the table lacks: "simple"), and
+# its words added to the word list.
+LANGUAGE_FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION entries_entry_search_vector() RETURNS trigger AS $$
+DECLARE
+    config regconfig;
+BEGIN
+    IF current_setting('{DEFER_SETTING}', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
+    config := coalesce(
+        (SELECT c.config::regconfig FROM {search_configs.CONFIG_TABLE} c
+         WHERE c.language = NEW.language),
+        'simple'::regconfig
+    );
+    NEW.search_vector := {vector_sql("NEW", "config")};
+    PERFORM entries_search_words_add(NEW.language, {words_sql("NEW")});
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+"""
+
+# A language change recomputes the vector too (since 0011).
+ENTRY_TRIGGER_SQL = """
+DROP TRIGGER IF EXISTS entries_entry_search_vector ON entries_entry;
+CREATE TRIGGER entries_entry_search_vector
+    BEFORE INSERT OR UPDATE OF {columns} ON entries_entry
+    FOR EACH ROW EXECUTE FUNCTION entries_entry_search_vector();
+"""
+COLUMNS = "headline, summary, body, image_id"
+LANGUAGE_COLUMNS = "headline, summary, body, image_id, language"
+
 INSTALL_SQL = (
     FUNCTION_SQL
+    + ENTRY_TRIGGER_SQL.format(columns=COLUMNS)
     + """
-CREATE TRIGGER entries_entry_search_vector
-    BEFORE INSERT OR UPDATE OF headline, summary, body, image_id ON entries_entry
-    FOR EACH ROW EXECUTE FUNCTION entries_entry_search_vector();
-
 CREATE OR REPLACE FUNCTION entries_image_caption_changed() RETURNS trigger AS $$
 BEGIN
     IF NEW.caption IS DISTINCT FROM OLD.caption THEN
@@ -105,6 +154,29 @@ def install_deferral(apps, schema_editor):
     """Migration step: the trigger function learns to skip rows of a deferring transaction."""
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FUNCTION_SQL)
+
+
+def install_languages(apps, schema_editor):
+    """Migration step (0011): the per-language configurations, the word list and the trigger
+    choosing each row's configuration; every vector recomputed (and every word listed)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        search_configs.install(cursor)
+        cursor.execute(LANGUAGE_FUNCTION_SQL)
+        cursor.execute(ENTRY_TRIGGER_SQL.format(columns=LANGUAGE_COLUMNS))
+        cursor.execute("UPDATE entries_entry SET image_id = image_id")
+
+
+def uninstall_languages(apps, schema_editor):
+    """Back to the English-only trigger of 0004-0010, every vector recomputed with it."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(FUNCTION_SQL)
+        cursor.execute(ENTRY_TRIGGER_SQL.format(columns=COLUMNS))
+        search_configs.uninstall(cursor)
+        cursor.execute("UPDATE entries_entry SET image_id = image_id")
 
 
 def refresh_vectors(apps, schema_editor):
@@ -169,7 +241,9 @@ class VectorPool:
 
     TABLE = "entries_vector_pool"
 
-    def __init__(self):
+    def __init__(self, language=None):
+        self.language = language or settings.LANGUAGE_CODE
+        self.config = search_configs.config_name(self.language)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
             cursor.execute(
@@ -182,9 +256,16 @@ class VectorPool:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {self.TABLE} "
-                f"SELECT %s, n, t, setweight(to_tsvector('{CONFIG}', t), %s) "
+                "SELECT %s, n, t, setweight(to_tsvector(%s::regconfig, t), %s) "
                 "FROM unnest(%s::bigint[], %s::text[]) AS u(n, t)",
-                [part, weight, list(texts), list(texts.values())],
+                [part, self.config, weight, list(texts), list(texts.values())],
+            )
+
+    def add_words(self):
+        """The pool's words into the word list of suggestions (the deferred trigger adds none)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT entries_search_words_add(%s, t) FROM {self.TABLE}", [self.language]
             )
 
 
@@ -204,10 +285,21 @@ def words(query):
     return list(dict.fromkeys(w.lower() for w in WORD.findall(query)))
 
 
+def query_config(language=None):
+    """The configuration of a query on a page in `language` (by default the active one's)."""
+    return search_configs.config_name(language or translation.get_language())
+
+
+def search_filter(queryset, query, language=None):
+    """PostgreSQL: `queryset` narrowed to the entries `query` matches, unranked."""
+    config = query_config(language)
+    return queryset.filter(search_vector=SearchQuery(query, config=config, search_type="websearch"))
+
+
 def search(queryset, query):
     """`queryset` narrowed to entries matching `query`, best match first."""
     if connection.vendor == "postgresql":
-        search_query = SearchQuery(query, config=CONFIG, search_type="websearch")
+        search_query = SearchQuery(query, config=query_config(), search_type="websearch")
         # Ranking reads and scores every match's vector before the first page can be cut: for
         # a word in half the archive that is 50,000 vectors. So only the newest RANKED matches
         # are candidates (found through the listing's date index, or the GIN index when the
@@ -253,21 +345,34 @@ def _stem(word):
     return word
 
 
+@lru_cache(maxsize=4096)
+def _fold_char(char):
+    # The letter without its accents (`é` -> `e`), always one character for one.
+    return unicodedata.normalize("NFD", char)[0] if char.isalpha() else char
+
+
+def fold(text):
+    """`text` without accents, character for character (its matches are `text`'s spans): the
+    unaccented search finds `sécurité` for `securite`, and highlighting shows it."""
+    return text if text.isascii() else "".join(map(_fold_char, text))
+
+
 def highlight_pattern(query):
-    """A regex matching whole words that start with a stem of one of the query's words."""
-    stems = sorted({_stem(w) for w in words(query)}, key=len, reverse=True)
+    """A regex matching whole words that start with a stem of one of the query's words, to be
+    run over folded text."""
+    stems = sorted({fold(_stem(w)) for w in words(query)}, key=len, reverse=True)
     if not stems:
         return None
     return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + r")\w*", re.IGNORECASE)
 
 
 def highlight(text, pattern):
-    """`text` escaped, with the words `pattern` matches wrapped in <mark>."""
+    """`text` escaped, with the words `pattern` matches (accents aside) wrapped in <mark>."""
     if pattern is None:
         return escape(text)
     pieces, position = [], 0
-    for match in pattern.finditer(text):
-        pieces.append((text[position : match.start()], match.group()))
+    for match in pattern.finditer(fold(text)):
+        pieces.append((text[position : match.start()], text[match.start() : match.end()]))
         position = match.end()
     tail = escape(text[position:])
     return format_html("{}{}", format_html_join("", "{}<mark>{}</mark>", pieces), tail)

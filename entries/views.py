@@ -10,7 +10,7 @@ from django.views.generic import DetailView, ListView
 from newsroom.cache import accept_query
 from newsroom.surrogate import add_keys
 
-from . import cache_keys, languages, search
+from . import cache_keys, languages, search, suggestions
 from .filters import EntryFilter
 from .models import RELATED_ENTRIES, Entry, OldSlug, Topic
 from .pagination import VersionedPaginationMixin
@@ -31,7 +31,7 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     filterset_class = EntryFilter
 
     def get_queryset(self):
-        queryset = self.get_listing_queryset()
+        queryset = self.listing = self.get_listing_queryset()
         self.filterset = self.get_filterset(queryset)
         if not self.filterset.is_valid():
             return queryset.none()
@@ -71,6 +71,8 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         context["filter"] = self.filterset
         context["highlight"] = search.highlight_pattern(self.filterset.query)
         context["search_cap"] = search.result_cap()
+        if self.filterset.query and not page.paginator.count:
+            context["suggestion"] = suggestions.suggest(self.filterset.query, self.listing)
         return context
 
     def render_to_response(self, context, **response_kwargs):

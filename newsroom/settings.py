@@ -194,6 +194,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # News-style dates and the photo line's KB figure per language (newsroom/formats/<code>/).
 FORMAT_MODULE_PATH = ["newsroom.formats"]
 USE_I18N = True
+# The PostgreSQL text search configuration each language's search stems with: entries are
+# indexed with their own language's, a query uses the page's. Each becomes `newsroom_<code>`,
+# a copy that also ignores accents (`securite` finds `sécurité`); a language missing here gets
+# "simple" (no stemming). Applied by `manage.py migrate` (entries.search_configs).
+SEARCH_CONFIGS = {"en": "english", "fr": "french"}
 # Open Graph wants a territory (`fr_FR`); a language missing here gets its bare locale.
 OG_LOCALES = {"en": "en_GB", "fr": "fr_FR", "ru": "ru_RU", "uk": "uk_UA"}
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Brussels")

@@ -62,6 +62,7 @@ class Command(BaseCommand):
             pool.add("summary", "B", dict(enumerate(summaries)))
             pool.add("caption", "C", {image.pk: image.caption for image in images})
             pool.add("paragraph", "D", dict(enumerate(paragraphs)))
+            pool.add_words()  # the words of suggestions ("did you mean"), from the pool's texts
         oldest = Entry.objects.order_by("pub_date").values_list("pub_date", flat=True).first()
         start = (oldest or timezone.now()) - timedelta(hours=1)
         first_number = Entry.objects.count() + 1
@@ -122,11 +123,18 @@ class Command(BaseCommand):
         ] + [f"JOIN {table} p{k} ON p{k}.part = 'paragraph' AND p{k}.n = m.p{k}" for k in range(4)]
         body = " || E'\\n\\n' || ".join(f"p{k}.t" for k in range(4))
         vector = " || ".join(["h.v", "s.v", "c.v"] + [f"p{k}.v" for k in range(4)])
+        # entries.translations.content_digest of (headline, summary, body), in SQL.
+        digest = (
+            "encode(sha256(convert_to(h.t, 'UTF8') || '\\x00'::bytea || convert_to(s.t, 'UTF8')"
+            f" || '\\x00'::bytea || convert_to({body}, 'UTF8') || '\\x00'::bytea), 'hex')"
+        )
         sql = (
             "INSERT INTO entries_entry (headline, slug, pub_date, summary, body, status, "
-            "image_id, version, created, updated, search_vector) "
+            "image_id, version, created, updated, search_vector, language, translation_key, "
+            "content_digest, source_digest) "
             f"SELECT h.t, m.slug, m.pub_date, s.t, {body}, %s, m.image_id, 1, now(), now(), "
-            f"{vector} FROM unnest(%s::text[], %s::timestamptz[], %s::bigint[], %s::bigint[], "
+            f"{vector}, %s, gen_random_uuid(), {digest}, '' "
+            "FROM unnest(%s::text[], %s::timestamptz[], %s::bigint[], %s::bigint[], "
             "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
             "AS m(slug, pub_date, image_id, h, s, p0, p1, p2, p3) "
             + " ".join(joins)
@@ -134,6 +142,7 @@ class Command(BaseCommand):
         )
         params = [
             Entry.Status.PUBLISHED.value,
+            pool.language,
             [row[0] for row in rows],
             [row[1] for row in rows],
             [row[2].pk for row in rows],
