@@ -12,7 +12,7 @@ import entries.search
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("entries", "0010_languages"),
+        ("entries", "0011_admin_verbose_names"),
     ]
 
     operations = [
