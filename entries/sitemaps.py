@@ -68,15 +68,20 @@ class TopicSitemap(TranslatedSitemap):
 
 
 class HomeSitemap(TranslatedSitemap):
-    """The listing and the topic list in each language."""
+    """The listing and the topic list in each language that has published entries."""
 
     changefreq = "daily"
 
     def items(self):
+        # Only languages that have something to read: an empty listing is not worth indexing.
+        published = set(
+            Entry.objects.published().order_by().values_list("language", flat=True).distinct()
+        )
         return [
             (name, code)
             for name in ("entries:entry_list", "entries:topic_list")
             for code, _ in settings.LANGUAGES
+            if code in published
         ]
 
     def story(self, item):
