@@ -503,3 +503,13 @@ def test_changing_a_french_version_refreshes_the_french_pages(client, page_cache
     french.save()
     english = client.get(story["english"].get_absolute_url())
     assert Tags(english.text).switcher_links() == {"fr": "/fr/entries/les-ministres-se-retrouvent/"}
+
+
+def test_search_under_fr_finds_french_versions_only(client, story):
+    response = client.get("/fr/?q=ministres")
+    assert response.status_code == 200
+    assert [e.pk for e in response.context["entry_list"]] == [story["french"].pk]
+    assert "<h1>1 article</h1>" in response.text
+    english = client.get("/?q=ministers")
+    assert [e.pk for e in english.context["entry_list"]] == [story["english"].pk]
+    assert client.get("/?q=ministres").context["paginator"].count == 0
