@@ -513,3 +513,10 @@ def test_search_under_fr_finds_french_versions_only(client, story):
     english = client.get("/?q=ministers")
     assert [e.pk for e in english.context["entry_list"]] == [story["english"].pk]
     assert client.get("/?q=ministres").context["paginator"].count == 0
+
+
+def test_sitemap_lists_a_language_listing_only_once_it_has_entries(client):
+    make_entry(slug="english-only")
+    text = client.get("/sitemap.xml").text
+    assert "<loc>http://testserver/</loc>" in text
+    assert "/fr/" not in text

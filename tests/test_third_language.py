@@ -2,11 +2,15 @@
 migration, gives `/de/` pages in German with Django's own German date formats, and puts German
 in the language switcher."""
 
+import os
+import subprocess
+import sys
 from datetime import datetime
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -85,3 +89,32 @@ def test_a_third_language_needs_no_migration(german):
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+def test_the_languages_setting_comes_from_the_environment():
+    """`LANGUAGES=en,fr,de` in the environment (or .env) is the whole configuration change:
+    the names come from Django's list, and the models need no migration."""
+    env = {**os.environ, "LANGUAGES": "en,fr,de", "DATABASE_URL": "sqlite://:memory:"}
+    run = [sys.executable, "manage.py"]
+    shown = subprocess.run(
+        [
+            *run,
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings as s\nprint(s.LANGUAGE_CODE, s.LANGUAGES)",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert shown.strip() == "en [('en', 'English'), ('fr', 'français'), ('de', 'Deutsch')]"
+    subprocess.run(
+        [*run, "makemigrations", "--check", "--dry-run"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
