@@ -8,7 +8,9 @@ On a scratch PostgreSQL database (demo content, renditions, VACUUM ANALYZE) and 
 per-run key prefix; only those keys are deleted at the end), gunicorn (gunicorn.conf.py, 4
 workers, access log off) is loaded by wrk at 64 connections over a weighted mix of public
 pages: the first eight listing pages, the entries they link to, a topic page and the feeds,
-with `/` taking --root-share of the requests (20%). Phases, each --seconds long (30):
+and in each other language (`/fr/`, found from `/`'s hreflang links) the first listing page
+and the entries it links to, with `/` taking --root-share of the requests (20%). Phases, each
+--seconds long (30):
 
 1. app, quiet: nobody edits;
 2. app, publishing: a separate editor process publishes one entry a second through the ORM,
@@ -77,7 +79,8 @@ def delete_redis_keys(prefix):
 
 def build_mix(server, root_share):
     """The pages, found by following the site's own links: listing pages 1-8, the entries they
-    link to, the first topic page linked from an entry, the feeds the pages announce."""
+    link to, the first topic page linked from an entry, the feeds the pages announce; and each
+    other language's listing (`/`'s hreflang alternates) with the entries it links to."""
 
     listing = ["/"] + [f"/?page={n}" for n in range(2, LISTING_PAGES + 1)]
     entries, feeds, topic = [], [], None
@@ -96,7 +99,18 @@ def build_mix(server, root_share):
                 href = re.sub(r"^https?://[^/]+", "", href)
                 if href not in feeds:
                     feeds.append(href)
-    others = listing[1:] + entries + [topic] + feeds
+    languages = {}
+    home = fetch(server.url("/"))[2].decode()
+    for tag in re.findall(r"<link\b[^>]*\bhreflang=[^>]*>", home):
+        code = re.search(r'hreflang="([^"]+)"', tag).group(1)
+        href = re.sub(r"^https?://[^/]+", "", re.search(r'href="([^"]+)"', tag).group(1))
+        if href == "/" or code == "x-default":
+            continue
+        html = fetch(server.url(href))[2].decode()
+        linked = re.findall(rf'href="({re.escape(href)}entries/[^"/?#]+/)"', html)
+        languages[code] = [href, *dict.fromkeys(linked)]
+    translated = [path for paths in languages.values() for path in paths]
+    others = listing[1:] + entries + [topic] + feeds + translated
     root_weight = round(root_share / (1 - root_share) * OTHER_WEIGHT * len(others))
     weights = {"/": root_weight, **dict.fromkeys(others, OTHER_WEIGHT)}
     for path in weights:
@@ -109,6 +123,11 @@ def build_mix(server, root_share):
         "entries": len(entries),
         "topic": topic,
         "feeds": feeds,
+        # Per other language: its listing and the entries it links to.
+        "languages": {
+            code: {"listing": paths[0], "entries": len(paths) - 1}
+            for code, paths in languages.items()
+        },
         "root_share": round(root_weight / sum(weights.values()), 4),
         "weights": weights,
     }

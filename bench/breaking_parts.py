@@ -42,13 +42,15 @@ def run_editor(seconds, tag):
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import transaction
     from django.utils import timezone
 
     from entries.models import Entry, Topic
     from newsroom import purge
 
-    topic = Topic.objects.order_by("pk").first()
+    # The new entries are in the default language: so is their topic.
+    topic = Topic.objects.in_language(settings.LANGUAGE_CODE).order_by("pk").first()
     published, save_seconds, errors = [], [], []
     start = time.monotonic()
     tick = 0

@@ -13,12 +13,14 @@ and the Redis page cache (a per-run key prefix, deleted afterwards); gunicorn wi
 gunicorn.conf.py, 4 workers, access log off; wrk with 64 connections and a Lua script
 (bench/breaking.lua) picking each request's path at random by weight from a mix of the site's
 own links: listing pages 1-8, the entries they link to, the topic page an entry links to, and
-the RSS and Atom feeds `/` and the topic page announce, `/` taking 20% of the requests and the
-others equal shares (the demo has one topic, so that is 8 + 80 + 1 + 4 = 93 pages; the issue's
-101 counted more feeds than the site announces). Phases of 30 s: *quiet* (nobody edits), then
-*publishing* (a separate editor process publishes one entry a second through the ORM, recording
-each commit's time), while a reader polls `/` anonymously (no cookies) and records the delay
-from each commit to the first response showing that entry's headline. The ceiling
+the RSS and Atom feeds `/` and the topic page announce, and in each other language the first
+listing page and the entries it links to (`/fr/` and 10 entries), `/` taking 20% of the requests
+and the others equal shares (the demo has one topic, so that is 8 + 80 + 1 + 4 = 93 pages in
+English, 104 with French; the issue's 101 counted more feeds than the site announces). Phases
+of 30 s: *quiet* (nobody edits), then *publishing* (a separate editor process publishes one
+entry a second through the ORM, recording each commit's time), while a reader polls `/`
+anonymously (no cookies) and records the delay from each commit to the first response showing
+that entry's headline. The ceiling
 (../shared/bench/ceiling_app.py, page 1's bytes and headers, same gunicorn settings) is loaded
 with the same mix before and after (mean). Then the same two phases through varnishd
 (deploy/varnish/default.vcl in front of the same gunicorn, the editor's purge hook,
@@ -113,6 +115,10 @@ def markdown(result):
         f"{c['p99_ms']:.2f} | {c['errors']} | 100% |"
     )
     feeds = ", ".join(f"`{f}`" for f in mix["feeds"])
+    languages = "".join(
+        f", `{lang['listing']}` and the {lang['entries']} entries it links to"
+        for lang in mix.get("languages", {}).values()
+    )
     app_fresh, varnish_fresh = result["app"]["freshness"], result["varnish"]["freshness"]
     return f"""{DOC_START}
 ## Breaking news: publishing under load (issue 14)
@@ -121,8 +127,9 @@ def markdown(result):
 
 This run's mix: {mix["pages"]} pages, the {mix["listing_pages"]} listing pages, the
 {mix["entries"]} entries they link to, `{mix["topic"]}` and the {len(mix["feeds"])} feeds
-({feeds}); `/` took {mix["root_share"]:.1%} of the requests. {cfg["seconds"]} s per phase,
-{cfg["workers"]} workers, {cfg["connections"]} connections ({cfg["wrk_threads"]} wrk threads).
+({feeds}){languages}; `/` took {mix["root_share"]:.1%} of the requests.
+{cfg["seconds"]} s per phase, {cfg["workers"]} workers, {cfg["connections"]} connections
+({cfg["wrk_threads"]} wrk threads).
 Run {result["finished"]} on {result["machine"]}, load average
 {result["load_average"]["start"]} at the start and {result["load_average"]["end"]} at the end.
 

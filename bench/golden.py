@@ -32,13 +32,17 @@ from bench.inprocess import admin_client, collect_static  # noqa: E402
 
 
 def public_urls():
+    from django.conf import settings
+
+    from entries.languages import url_in
     from entries.models import Entry, Topic
 
-    newest = Entry.objects.published().order_by("-pub_date", "-id")
+    default = settings.LANGUAGE_CODE
+    newest = Entry.objects.published().in_language(default).order_by("-pub_date", "-id")
     entries = [newest[0], newest[5], newest.last()]
     updated = next((e for e in newest if e.was_updated), None)
     no_image = newest.filter(image=None).first()
-    topic = Topic.objects.order_by("slug").first()
+    topic = Topic.objects.in_language(default).order_by("slug").first()
     year = newest[0].pub_date.year
     urls = {
         "listing": "/",
@@ -68,6 +72,21 @@ def public_urls():
         urls["entry_updated"] = updated.get_absolute_url()
     if no_image:
         urls["entry_no_image"] = no_image.get_absolute_url()
+    # The other languages' listing, newest entry, topic, feed and not-found page (`/fr/...`).
+    for language, _ in settings.LANGUAGES:
+        if language == default:
+            continue
+        home = url_in("entries:entry_list", language)
+        urls[f"{language}_listing"] = home
+        urls[f"{language}_topics"] = url_in("entries:topic_list", language)
+        urls[f"{language}_feed_rss"] = home + "feeds/entries.rss"
+        urls[f"{language}_not_found"] = home + "entries/no-such-entry/"
+        version = Entry.objects.published().in_language(language).first()
+        if version:
+            urls[f"{language}_entry"] = version.get_absolute_url()
+        translated = Topic.objects.in_language(language).order_by("slug").first()
+        if translated:
+            urls[f"{language}_topic"] = translated.get_absolute_url()
     return urls, entries[0]
 
 

@@ -7,7 +7,9 @@ trivial WSGI app answering page 1's bytes and headers (as this server sent them)
 gunicorn settings (BENCH_CEILING_APP names another copy). It prints rps, p50, p99 and errors per
 URL and each page's rps as a fraction of that ceiling (same run), writes everything to
 bench/results/latest.json and the tables to docs/performance.md. It also records each page's
-SQL queries and server-side time, measured in-process (bench/inprocess.py).
+SQL queries and server-side time, measured in-process (bench/inprocess.py). The pages
+(bench/pages.py) include the French listing and an entry page (`/fr/...`); each is checked
+against its English counterpart in the same run, cached and uncached (issue 13: within 10%).
 
 Everything it starts (servers, scratch database and files) it stops and removes. Options:
 --duration seconds per URL (default 6), --connections (16), --databases sqlite,postgres,
@@ -53,6 +55,10 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 TARGETS = {"locmem": 0.95, "redis": 0.40}
 UNCACHED_TARGET = 0.06
 P99_TARGET_MS = 50
+# Issue 13: each page in French (`/fr/...`) within 10% of the same page in English, cached and
+# uncached, in the same run: (French page, English page) in bench/pages.py.
+LANGUAGE_PAIRS = {"fr_listing": "listing", "fr_entry": "entry"}
+LANGUAGE_TOLERANCE = 0.10
 
 
 def free_port():
@@ -311,8 +317,27 @@ def verdicts(results):
                 f"{database}, uncached {page} ({row['url'][:40]}): {share:.1%} of the ceiling "
                 f"(target {UNCACHED_TARGET:.0%}) {'met' if share >= UNCACHED_TARGET else 'NOT met'}"
             )
+        lines += language_verdicts(database, runs)
         errors = sum(row["errors"] for rows in runs.values() for row in rows.values())
         lines.append(f"{database}: {errors} errors in all runs (target 0)")
+    return lines
+
+
+def language_verdicts(database, runs):
+    """Each French page's rps against its English counterpart's, per cache configuration."""
+    lines = []
+    for config, rows in runs.items():
+        label = "uncached" if config == "off" else f"cached ({config})"
+        for french, english in LANGUAGE_PAIRS.items():
+            if french not in rows or english not in rows or not rows[english]["rps"]:
+                continue
+            ratio = rows[french]["rps"] / rows[english]["rps"]
+            ok = ratio >= 1 - LANGUAGE_TOLERANCE
+            lines.append(
+                f"{database}, {label}: {rows[french]['url'][:30]} at {ratio:.1%} of "
+                f"{rows[english]['url'][:30]} (target within {LANGUAGE_TOLERANCE:.0%}) "
+                f"{'met' if ok else 'NOT met'}"
+            )
     return lines
 
 

@@ -54,12 +54,14 @@ def run_editor(duration, run_id):
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import transaction
     from django.utils import timezone
 
     from entries.models import Entry, Topic
 
-    topic = Topic.objects.order_by("pk").first()
+    # The new entries are in the default language: so is their topic.
+    topic = Topic.objects.in_language(settings.LANGUAGE_CODE).order_by("pk").first()
     published, save_seconds, errors = [], [], []
     start = time.monotonic()
     tick = 0
@@ -309,8 +311,11 @@ def main():
                 "shell",
                 "--no-imports",
                 "-c",
-                "import json; from entries.models import Entry\n"
+                "import json; from django.conf import settings\n"
+                "from entries.models import Entry\n"
+                # The default language's: `/entries/<slug>/` is its address (`/fr/...` French).
                 "print(json.dumps(list(Entry.objects.published()"
+                ".in_language(settings.LANGUAGE_CODE)"
                 ".values_list('slug', flat=True)[:60])))",
             ).strip()
         )

@@ -68,20 +68,24 @@ class TopicSitemap(TranslatedSitemap):
 
 
 class HomeSitemap(TranslatedSitemap):
-    """The listing and the topic list in each language that has published entries."""
+    """The listing and the topic list in each language that has published entries (an empty
+    listing is not worth a crawl, and has no date to give)."""
 
     changefreq = "daily"
 
     def items(self):
-        # Only languages that have something to read: an empty listing is not worth indexing.
-        published = set(
-            Entry.objects.published().order_by().values_list("language", flat=True).distinct()
+        latest = (
+            Entry.objects.published()
+            .order_by()
+            .values_list("language")
+            .annotate(latest=Max("pub_date"))
         )
+        self.latest = dict(latest)
         return [
             (name, code)
             for name in ("entries:entry_list", "entries:topic_list")
             for code, _ in settings.LANGUAGES
-            if code in published
+            if code in self.latest
         ]
 
     def story(self, item):
@@ -94,8 +98,7 @@ class HomeSitemap(TranslatedSitemap):
         return url_in(*item)
 
     def lastmod(self, item):
-        latest = Entry.objects.published().in_language(item[1]).order_by("-pub_date").first()
-        return latest.pub_date if latest else None
+        return self.latest.get(item[1])
 
 
 SITEMAPS = {"home": HomeSitemap, "topics": TopicSitemap, "entries": EntrySitemap}

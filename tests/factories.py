@@ -44,6 +44,30 @@ def make_entry(**overrides):
     return Entry.objects.create(**fields)
 
 
+def make_translation(source, language="fr", **overrides):
+    """A version of `source` (an entry or a topic) in `language`, linked to it as one story;
+    an entry's version is up to date with its source."""
+    n = next(_sequence)
+    fields = {"language": language, "translation_key": source.translation_key, **overrides}
+    if isinstance(source, Topic):
+        return Topic.objects.create(
+            **{"name": f"{source.name} ({language})", "slug": f"topic-{language}-{n}", **fields}
+        )
+    fields = {
+        "headline": f"{source.headline} ({language})",
+        "slug": f"{source.slug}-{language}-{n}",
+        "summary": f"{source.summary} ({language})",
+        "body": source.body,
+        "status": source.status,
+        "pub_date": source.pub_date,
+        "image": source.image,
+        "translation_source": source,
+        "source_digest": source.content_digest,
+        **fields,
+    }
+    return Entry.objects.create(**fields)
+
+
 def make_editor(username="editor", **overrides):
     """A staff user in the Editors group, as `manage.py create_editor` makes one."""
     from django.contrib.auth import get_user_model

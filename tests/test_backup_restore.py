@@ -35,6 +35,21 @@ import shutil
 from django.conf import settings
 shutil.rmtree(settings.MEDIA_ROOT)  # the photos and their renditions are lost
 """
+FRENCH_CONTENT = """
+from tests.factories import make_entry, make_image, make_topic, make_translation
+trade = make_topic("Trade")
+commerce = make_translation(trade, name="Commerce", description="Droits de douane")
+photo = make_image(
+    caption="Harbour", translations={"fr": {"caption": "Port \u00e9t\u00e9", "alt_text": "Grues"}}
+)
+english = make_entry(headline="Ships", image=photo)
+english.topics.add(trade)
+french = make_translation(english, headline="Navires \u00ab ici \u00bb", slug="navires")
+french.topics.add(commerce)
+make_translation(make_entry(status="draft"), slug="brouillon", status="draft")
+english.headline = "Ships, updated"
+english.save()  # the French version is now outdated
+"""
 SNAPSHOT = "\nfrom tests.snapshot import print_snapshot; print_snapshot()\n"
 
 
@@ -103,6 +118,30 @@ def test_backup_and_restore_round_trip(site, tmp_path):
     fresh = Site(tmp_path, "fresh")  # no database file, no media folder yet
     fresh.manage("restore", str(media))  # either file of the backup names it
     assert fresh.snapshot() == before
+
+
+def test_backup_and_restore_keep_french_versions_topics_and_photo_texts(site, tmp_path):
+    """Language versions come back linked to their stories and sources (outdated or not),
+    topics in each language, and photos with their translated caption and alt text."""
+    before = json.loads(site.shell(FRENCH_CONTENT + SNAPSHOT))
+    entries = before["database"]["entries.Entry"]
+    assert sorted(row["language"] for row in entries) == ["'en'", "'en'", "'fr'", "'fr'"]
+    site.manage("backup")
+    dump = next(Path(site.env["BACKUP_DIR"]).glob("*.json"))
+    fresh = Site(tmp_path, "fresh")
+    fresh.manage("restore", str(dump))
+    assert fresh.snapshot() == before
+    check = (
+        "from entries.models import Entry, Image\n"
+        "french = Entry.objects.get(language='fr', slug='navires')\n"
+        "print(french.is_outdated, french.translation_source.headline,\n"
+        "      french.translations().get().headline, french.topics.get().name,\n"
+        "      Image.objects.get().text_in('caption', 'fr'))\n"
+    )
+    assert fresh.shell(check).split(maxsplit=1) == [
+        "True",
+        "Ships, updated Ships, updated Commerce Port \u00e9t\u00e9\n",
+    ]
 
 
 def test_make_targets_run_these_commands():

@@ -109,7 +109,7 @@ def test_loading_twice_changes_nothing(demo_site):
     call_command("load_demo", verbosity=0)
     assert Entry.objects.count() == 181 + 24  # the English entries and the French versions
     assert Image.objects.count() == 181
-    assert Topic.objects.count() == 2  # the topic and its French version
+    assert Topic.objects.count() == 2  # the topic in English and in French
     files_after = sorted(p.name for p in (demo_site / "images" / "demo").iterdir())
     assert files_after == files_before
     assert len(files_after) == 181

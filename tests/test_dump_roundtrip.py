@@ -9,20 +9,31 @@ from django.core.serializers.json import Serializer as DjangoJSONSerializer
 
 from entries.models import Entry, Image, Topic
 from tests import snapshot
-from tests.factories import make_entry, make_image, make_topic
+from tests.factories import make_entry, make_image, make_topic, make_translation
 
 
 @pytest.fixture
 def content(db):
     """Awkward but legal content: microseconds, unicode, empty fields, links both ways."""
     trade, energy = make_topic("Trade"), make_topic("Énergie", description="Ça « marche ».\n\nOui.")
-    photo = make_image(caption="Port d'Anvers — 🚢", alt_text="", credit="EU/Ω")
-    make_entry(
+    photo = make_image(
+        caption="Port d'Anvers — 🚢",
+        alt_text="",
+        credit="EU/Ω",
+        translations={"fr": {"caption": "Le port « d\u2019Anvers »", "alt_text": "Grues"}},
+    )
+    source = make_entry(
         headline='Über <b>tags</b> & "quotes"',
         pub_date=datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=UTC),
         image=photo,
         body="Line one.\n\nLine two\r\nwith CRLF.\x0b",
-    ).topics.set([trade, energy])
+    )
+    source.topics.set([trade, energy])
+    # A French version (and topic) of the first, linked to it as one story.
+    french = make_translation(
+        source, headline="Über « tags »", pub_date=datetime(2024, 3, 1, tzinfo=UTC)
+    )
+    french.topics.set([make_translation(trade)])
     make_entry(status=Entry.Status.DRAFT, body="").topics.set([energy])
     make_entry(pub_date=datetime(2099, 1, 1, tzinfo=UTC))  # scheduled
     Image.objects.filter(pk=photo.pk).update(updated=datetime(2020, 1, 1, 0, 0, 0, 1, tzinfo=UTC))

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from entries.renditions import make_renditions
 
-from ..factories import make_entry, make_image, make_topic
+from ..factories import make_entry, make_image, make_topic, make_translation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +30,19 @@ def site():
         )
         entry.topics.add(topic)
         entries.append(entry)
-    return {"topic": topic, "entries": entries}
+    # French versions of the first six (and of the topic), for the French pages.
+    sujet = make_translation(topic, name="Énergie", description="Électricité et gazoducs.")
+    french = []
+    for n, entry in enumerate(entries[:6]):
+        version = make_translation(
+            entry,
+            headline=f"Histoire du port {n}, avec un titre assez long sur les ports",
+            summary=f"Résumé {n} sur le port et ses grues.",
+            body="Premier paragraphe.\n\nDeuxième paragraphe.",
+        )
+        version.topics.add(sujet)
+        french.append(version)
+    return {"topic": topic, "entries": entries, "sujet": sujet, "french": french}
 
 
 def axe_violations(page):
@@ -55,6 +67,14 @@ def test_main_pages_have_no_wcag_violations(page, site):
         "/?year=abc": 400,
         "/topics/": 200,
         "/no-such-page/": 404,
+        # French: the listing, an entry, search, a topic, filter errors, the 404 page.
+        "/fr/": 200,
+        site["french"][0].get_absolute_url(): 200,
+        "/fr/?q=port": 200,
+        site["sujet"].get_absolute_url(): 200,
+        "/fr/?year=abc": 400,
+        "/fr/topics/": 200,
+        "/fr/no-such-page/": 404,
     }
     for url, status in pages.items():
         response = page.goto(url)

@@ -12,6 +12,7 @@ from entries import search
 from entries.cache_keys import SITE
 from entries.models import Entry, Image, Topic
 from newsroom.cache import invalidate
+from newsroom.i18n import default_language, language_codes
 
 WORDS = (
     "council commission parliament member states trade agreement talks summit ministers "
@@ -31,16 +32,29 @@ def sentence(rng, words):
 class Command(BaseCommand):
     help = (
         "Bulk-create N synthetic published entries (for scale tests and the benchmark): "
-        "older than every existing entry, sharing a few real photos, spread over a few topics."
+        "older than every existing entry, sharing a few real photos, spread over a few topics, "
+        "all in one language (--language, the default language by default)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("count", type=int, help="how many entries to add")
         parser.add_argument("--seed", type=int, default=1, help="random seed (repeatable text)")
+        parser.add_argument(
+            "--language",
+            default=None,
+            help="the entries' language, one of LANGUAGES (default: the default language); "
+            "each is a story of its own, with no translations",
+        )
 
-    def handle(self, *args, count, seed, **options):
+    def handle(self, *args, count, seed, language, **options):
         if count < 1:
             raise CommandError("count must be at least 1")
+        language = language or default_language()
+        if language not in language_codes():
+            raise CommandError(
+                f"unknown language {language!r}: one of {', '.join(language_codes())}"
+            )
+        self.language = language
         rng = random.Random(seed)
         # A pool of sentences to draw from: making fresh text per entry would cost most of the time.
         headlines = [sentence(rng, 8)[:-1] for _ in range(1000)]
@@ -49,7 +63,7 @@ class Command(BaseCommand):
         images = self.images()
         topics = [
             Topic.objects.get_or_create(
-                slug=f"generated-{n}", defaults={"name": f"Generated topic {n}"}
+                language=language, slug=f"generated-{n}", defaults={"name": f"Generated topic {n}"}
             )[0]
             for n in range(1, TOPICS + 1)
         ]
@@ -57,7 +71,7 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             # The search trigger would parse every entry's texts (most of the time): each
             # pooled text is parsed once instead, and rows are built from the pool in SQL.
-            pool = search.VectorPool()
+            pool = search.VectorPool(language)
             pool.add("headline", "A", dict(enumerate(headlines)))
             pool.add("summary", "B", dict(enumerate(summaries)))
             pool.add("caption", "C", {image.pk: image.caption for image in images})
@@ -65,7 +79,7 @@ class Command(BaseCommand):
             pool.add_words()  # the words of suggestions ("did you mean"), from the pool's texts
         oldest = Entry.objects.order_by("pub_date").values_list("pub_date", flat=True).first()
         start = (oldest or timezone.now()) - timedelta(hours=1)
-        first_number = Entry.objects.count() + 1
+        first_number = Entry.objects.in_language(language).count() + 1
         through = Entry.topics.through
         made = 0
         while made < count:
@@ -95,6 +109,7 @@ class Command(BaseCommand):
                             status=Entry.Status.PUBLISHED,
                             pub_date=pub_date,
                             image=image,
+                            language=language,
                         )
                         for slug, pub_date, image, h, s, chosen in rows
                     )
@@ -123,17 +138,18 @@ class Command(BaseCommand):
         ] + [f"JOIN {table} p{k} ON p{k}.part = 'paragraph' AND p{k}.n = m.p{k}" for k in range(4)]
         body = " || E'\\n\\n' || ".join(f"p{k}.t" for k in range(4))
         vector = " || ".join(["h.v", "s.v", "c.v"] + [f"p{k}.v" for k in range(4)])
-        # entries.translations.content_digest of (headline, summary, body), in SQL.
-        digest = (
-            "encode(sha256(convert_to(h.t, 'UTF8') || '\\x00'::bytea || convert_to(s.t, 'UTF8')"
-            f" || '\\x00'::bytea || convert_to({body}, 'UTF8') || '\\x00'::bytea), 'hex')"
+        # entries.translations.content_digest(headline, summary, body), computed in SQL: each
+        # part's UTF-8 bytes followed by a NUL byte, SHA-256, in hex.
+        nul = "'\\x00'::bytea"
+        digest = " || ".join(
+            f"convert_to({part}, 'UTF8') || {nul}" for part in ("h.t", "s.t", f"({body})")
         )
         sql = (
             "INSERT INTO entries_entry (headline, slug, pub_date, summary, body, status, "
             "image_id, version, created, updated, search_vector, language, translation_key, "
             "content_digest, source_digest) "
             f"SELECT h.t, m.slug, m.pub_date, s.t, {body}, %s, m.image_id, 1, now(), now(), "
-            f"{vector}, %s, gen_random_uuid(), {digest}, '' "
+            f"{vector}, %s, gen_random_uuid(), encode(sha256({digest}), 'hex'), '' "
             "FROM unnest(%s::text[], %s::timestamptz[], %s::bigint[], %s::bigint[], "
             "%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
             "AS m(slug, pub_date, image_id, h, s, p0, p1, p2, p3) "
@@ -142,7 +158,7 @@ class Command(BaseCommand):
         )
         params = [
             Entry.Status.PUBLISHED.value,
-            pool.language,
+            self.language,
             [row[0] for row in rows],
             [row[1] for row in rows],
             [row[2].pk for row in rows],
