@@ -80,8 +80,8 @@ def test_an_editor_writes_an_article_and_readers_see_every_element(editor_page, 
         dialog.get_by_role("button", name="Upload a new photo").click()
     popup = popup_info.value
     popup.get_by_label("File").set_input_files(str(photo))
-    popup.get_by_label("Caption").fill("The delegations at the table")
-    popup.get_by_label("Alt text").fill("Two rows of delegates facing each other")
+    popup.get_by_label("Caption:", exact=True).fill("The delegations at the table")
+    popup.get_by_label("Alt text:", exact=True).fill("Two rows of delegates facing each other")
     popup.get_by_role("button", name="Save", exact=True).click()
     popup.wait_for_event("close")
     inline = page.locator(".body-editor-photo")

@@ -50,8 +50,8 @@ def test_an_editor_uploads_a_photo_from_the_entry_form_and_publishes(page, tmp_p
         page.locator("#add_id_image").click()
     popup = popup_info.value
     popup.locator("#id_file").set_input_files(str(photo))
-    popup.get_by_label("Caption").fill("The harbour at dawn")
-    popup.get_by_label("Alt text").fill("Boats moored in a quiet harbour")
+    popup.get_by_label("Caption:", exact=True).fill("The harbour at dawn")
+    popup.get_by_label("Alt text:", exact=True).fill("Boats moored in a quiet harbour")
     popup.get_by_role("button", name="Save", exact=True).click()
     popup.wait_for_event("close")
 
