@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as django_sitemap
 from django.http import Http404, HttpResponse
@@ -7,6 +9,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from newsroom.cache import accept_query
+from newsroom.prepared import PreparedQuery
 from newsroom.surrogate import add_keys
 
 from . import cache_keys, search
@@ -118,6 +121,16 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
     def get_queryset(self):
         return super().get_queryset().prefetch_related("topics")
 
+    def get_object(self, queryset=None):
+        # DetailView's lookup by slug, its SQL compiled once (newsroom.prepared). A subclass
+        # with a queryset of its own (the staff preview) looks up as DetailView does.
+        if queryset is not None or type(self).get_queryset is not EntryDetailView.get_queryset:
+            return super().get_object(queryset)
+        found = _PUBLIC_ENTRY.objects(slug=self.kwargs[self.slug_url_kwarg])
+        if len(found) != 1:
+            raise Http404 if not found else Entry.MultipleObjectsReturned()
+        return found[0]
+
     def get(self, request, *args, **kwargs):
         try:
             return super().get(request, *args, **kwargs)
@@ -137,18 +150,39 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
     @staticmethod
     def neighbours(entry):
         """The older, newer and related entries shown around `entry`."""
-        # The links to other entries show a headline and a date: no body or search vector.
-        published = Entry.objects.published().only("headline", "slug", "pub_date")
+        values = {"pub_date": entry.pub_date, "pk": entry.pk}
         return {
-            "previous_entry": published.before(entry).first(),
-            "next_entry": published.after(entry).first(),
-            "related_entries": list(published.related_to(entry)[:RELATED_ENTRIES]),
+            "previous_entry": next(iter(_PREVIOUS_ENTRY.objects(**values)), None),
+            "next_entry": next(iter(_NEXT_ENTRY.objects(**values)), None),
+            "related_entries": _RELATED_ENTRIES.objects(**values),
         }
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
         linked = [context["previous_entry"], context["next_entry"], *context["related_entries"]]
         return add_keys(response, cache_keys.entry_page_keys(self.object, linked))
+
+
+def _neighbour_query(pick):
+    """The links to other entries show a headline and a date: no body or search vector."""
+
+    def build(pub_date, pk):
+        published = Entry.objects.published().only("headline", "slug", "pub_date")
+        return pick(published, Entry(pk=pk, pub_date=pub_date))
+
+    return PreparedQuery(build, pub_date=datetime, pk=int)
+
+
+# The entry page's queries, compiled once (newsroom.prepared): building and compiling them was
+# most of what an uncached entry page cost.
+_PUBLIC_ENTRY = PreparedQuery(
+    lambda slug: EntryDetailView().get_queryset().filter(slug=slug).order_by()[:2], slug=str
+)
+_PREVIOUS_ENTRY = _neighbour_query(lambda published, entry: published.before(entry)[:1])
+_NEXT_ENTRY = _neighbour_query(lambda published, entry: published.after(entry)[:1])
+_RELATED_ENTRIES = _neighbour_query(
+    lambda published, entry: published.related_to(entry)[:RELATED_ENTRIES]
+)
 
 
 def sitemap(request, **kwargs):

@@ -1,0 +1,70 @@
+"""Queries compiled once (newsroom.prepared) find what the querysets they stand for find."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from entries.models import RELATED_ENTRIES, Entry
+from entries.views import EntryDetailView
+from newsroom.prepared import PreparedQuery
+
+from .factories import make_entry, make_image, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_neighbours_are_those_of_the_querysets():
+    topic, other = make_topic(), make_topic()
+    now = timezone.now()
+    same_time = now - timedelta(days=3)
+    entries = [
+        make_entry(pub_date=same_time),
+        make_entry(pub_date=same_time),  # same date: the id decides the order
+        make_entry(pub_date=now - timedelta(days=5)),
+        make_entry(pub_date=now - timedelta(days=1)),
+        make_entry(pub_date=now + timedelta(days=1)),  # scheduled: no one's neighbour
+        make_entry(pub_date=now - timedelta(days=7), status=Entry.Status.DRAFT),
+    ]
+    for number, entry in enumerate(entries):
+        entry.topics.add(topic if number % 2 else other)
+    entries[0].topics.add(topic)
+    published = Entry.objects.published().only("headline", "slug", "pub_date")
+    for entry in entries:
+        found = EntryDetailView.neighbours(entry)
+        assert found["previous_entry"] == published.before(entry).first()
+        assert found["next_entry"] == published.after(entry).first()
+        assert found["related_entries"] == list(published.related_to(entry)[:RELATED_ENTRIES])
+
+
+def test_a_lookup_reads_the_time_of_each_run():
+    lookup = PreparedQuery(
+        lambda slug: Entry.objects.published().filter(slug=slug).select_related("image"),
+        slug=str,
+    )
+    entry = make_entry(pub_date=timezone.now() + timedelta(hours=1), image=make_image())
+    assert lookup.objects(slug=entry.slug) == []
+    Entry.objects.filter(pk=entry.pk).update(pub_date=timezone.now() - timedelta(seconds=1))
+    [found] = lookup.objects(slug=entry.slug)
+    assert found == entry
+    assert found.image.caption == entry.image.caption  # select_related filled in
+
+
+def test_values_read_outside_the_inputs_are_refused():
+    reads_the_clock = PreparedQuery(
+        lambda pk: Entry.objects.filter(pk=pk, pub_date__lte=timezone.now()), pk=int
+    )
+    with pytest.raises(ImproperlyConfigured):
+        reads_the_clock.objects(pk=1)
+
+
+def test_inputs_that_change_the_sql_are_refused():
+    shape_changes = PreparedQuery(
+        lambda when: (
+            Entry.objects.filter(pub_date__lte=when) if when.day % 2 else Entry.objects.all()
+        ),
+        when=datetime,
+    )
+    with pytest.raises(ImproperlyConfigured):
+        shape_changes.rows(when=timezone.now())
