@@ -94,7 +94,11 @@ class TopicEntryListView(EntryListView):
     template_name = "entries/topic_detail.html"
 
     def get_listing_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        # get_object_or_404(Topic, slug=...), its SQL compiled once (newsroom.prepared).
+        found = _TOPIC.objects(slug=self.kwargs["slug"])
+        if len(found) != 1:
+            raise Http404 if not found else Topic.MultipleObjectsReturned()
+        self.topic = found[0]
         return super().get_listing_queryset().filter(topics=self.topic)
 
     def get_filterset(self, queryset):
@@ -178,6 +182,7 @@ def _neighbour_query(pick):
 _PUBLIC_ENTRY = PreparedQuery(
     lambda slug: EntryDetailView().get_queryset().filter(slug=slug).order_by()[:2], slug=str
 )
+_TOPIC = PreparedQuery(lambda slug: Topic.objects.filter(slug=slug).order_by()[:2], slug=str)
 _PREVIOUS_ENTRY = _neighbour_query(lambda published, entry: published.before(entry)[:1])
 _NEXT_ENTRY = _neighbour_query(lambda published, entry: published.after(entry)[:1])
 _RELATED_ENTRIES = _neighbour_query(
