@@ -180,7 +180,9 @@ def _neighbour_query(pick):
 # The entry page's queries, compiled once (newsroom.prepared): building and compiling them was
 # most of what an uncached entry page cost.
 _PUBLIC_ENTRY = PreparedQuery(
-    lambda slug: EntryDetailView().get_queryset().filter(slug=slug).order_by()[:2], slug=str
+    lambda slug: EntryDetailView().get_queryset().filter(slug=slug).order_by()[:2],
+    prefetch={"topics": PreparedQuery(lambda pk: Entry(pk=pk).topics.all(), pk=int)},
+    slug=str,
 )
 _TOPIC = PreparedQuery(lambda slug: Topic.objects.filter(slug=slug).order_by()[:2], slug=str)
 _PREVIOUS_ENTRY = _neighbour_query(lambda published, entry: published.before(entry)[:1])

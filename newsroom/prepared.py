@@ -72,10 +72,15 @@ class _Compiled:
 class PreparedQuery:
     """`build(**inputs)` returns the queryset; `inputs` name each input's type (datetime, int
     or str). `rows(**values)` gives the rows (values_list querysets), `objects(**values)` the
-    model instances (with select_related and prefetch_related as the queryset asks)."""
+    model instances (with select_related and prefetch_related as the queryset asks).
 
-    def __init__(self, build, **inputs):
+    `prefetch` maps prefetch_related lookups of the queryset to prepared queries of their own,
+    run with `pk=` each found object's primary key (one query per object: for lookups of one
+    object); the queryset's other lookups are prefetched as Django does."""
+
+    def __init__(self, build, prefetch=None, **inputs):
         self.build = build
+        self.prefetch = prefetch or {}
         self.inputs = {"now": datetime, **inputs}
         self._local = threading.local()
 
@@ -162,5 +167,20 @@ class PreparedQuery:
             found.append(obj)
         lookups = compiled.queryset._prefetch_related_lookups
         if found and lookups:
-            prefetch_related_objects(found, *lookups)
+            for lookup in lookups:
+                query = self.prefetch.get(lookup)
+                for obj in found if query else ():
+                    _fill_prefetched(obj, lookup, query.objects(pk=obj.pk))
+            rest = [lookup for lookup in lookups if lookup not in self.prefetch]
+            if rest:
+                prefetch_related_objects(found, *rest)
         return found
+
+
+def _fill_prefetched(obj, name, related):
+    """What prefetch_related leaves on `obj` for the many-to-many manager `name`: its query set,
+    already evaluated."""
+    queryset = getattr(obj, name).get_queryset()
+    queryset._result_cache = related
+    queryset._prefetch_done = True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset

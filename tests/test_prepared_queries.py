@@ -68,3 +68,24 @@ def test_inputs_that_change_the_sql_are_refused():
     )
     with pytest.raises(ImproperlyConfigured):
         shape_changes.rows(when=timezone.now())
+
+
+def test_entry_page_reads_the_entry_its_topics_and_neighbours_once_each(
+    client, settings, django_assert_num_queries
+):
+    settings.PAGE_CACHE = False
+    first, second = make_topic(name="Beta"), make_topic(name="Alpha")
+    older, entry = make_entry(), make_entry(pub_date=timezone.now() - timedelta(hours=1))
+    entry.topics.add(first, second)
+    older.topics.add(first)
+    client.get(entry.get_absolute_url())  # the content version and the count are kept
+    # The entry, its topics, the older and newer entry, the related entries.
+    with django_assert_num_queries(5):
+        page = client.get(entry.get_absolute_url()).content.decode()
+    # Both topics, in the topics' own order, as prefetch_related gave them.
+    assert (
+        "Topics: "
+        + ", ".join(f'<a href="{t.get_absolute_url()}">{t.name}</a>' for t in entry.topics.all())
+        in page
+    )
+    assert older.headline in page
