@@ -66,6 +66,30 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     def get_paginate_by(self, queryset):
         return settings.ENTRIES_PER_PAGE
 
+    def listing_pages(self):
+        # Without filter values the page's rows are those of the listing queryset itself:
+        # read by queries compiled once per view (newsroom.prepared), not built per request.
+        if not self.filterset.is_valid() or self.filterset.is_active:
+            return None
+        queries = _LISTING_PAGES.get(type(self))
+        if queries is None:
+            queries = _LISTING_PAGES[type(self)] = self.prepare_listing_pages()
+        values = self.prepared_values()
+        return tuple(
+            lambda offset, limit, query=query: query.objects(offset=offset, limit=limit, **values)
+            for query in queries
+        )
+
+    @classmethod
+    def prepare_listing_pages(cls):
+        def build(order):
+            return lambda: cls().get_listing_queryset().order_by(*order)
+
+        return tuple(PreparedQuery(build(order), window=True) for order in LISTING_ORDERS)
+
+    def prepared_values(self):
+        return {}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
@@ -94,12 +118,30 @@ class TopicEntryListView(EntryListView):
     template_name = "entries/topic_detail.html"
 
     def get_listing_queryset(self):
-        # get_object_or_404(Topic, slug=...), its SQL compiled once (newsroom.prepared).
-        found = _TOPIC.objects(slug=self.kwargs["slug"])
-        if len(found) != 1:
-            raise Http404 if not found else Topic.MultipleObjectsReturned()
-        self.topic = found[0]
+        if not hasattr(self, "topic"):  # given when its page queries are prepared
+            # get_object_or_404(Topic, slug=...), its SQL compiled once (newsroom.prepared).
+            found = _TOPIC.objects(slug=self.kwargs["slug"])
+            if len(found) != 1:
+                raise Http404 if not found else Topic.MultipleObjectsReturned()
+            self.topic = found[0]
         return super().get_listing_queryset().filter(topics=self.topic)
+
+    @classmethod
+    def prepare_listing_pages(cls):
+        def build(order):
+            def listing(topic):
+                view = cls()
+                view.topic = Topic(pk=topic)
+                return view.get_listing_queryset().order_by(*order)
+
+            return listing
+
+        return tuple(
+            PreparedQuery(build(order), window=True, topic=int) for order in LISTING_ORDERS
+        )
+
+    def prepared_values(self):
+        return {"topic": self.topic.pk}
 
     def get_filterset(self, queryset):
         filterset = super().get_filterset(queryset)
@@ -184,6 +226,9 @@ _PUBLIC_ENTRY = PreparedQuery(
     prefetch={"topics": PreparedQuery(lambda pk: Entry(pk=pk).topics.all(), pk=int)},
     slug=str,
 )
+# A listing's pages without filters, newest first and oldest first, by view class.
+LISTING_ORDERS = (("-pub_date", "-id"), ("pub_date", "id"))
+_LISTING_PAGES = {}
 _TOPIC = PreparedQuery(lambda slug: Topic.objects.filter(slug=slug).order_by()[:2], slug=str)
 _PREVIOUS_ENTRY = _neighbour_query(lambda published, entry: published.before(entry)[:1])
 _NEXT_ENTRY = _neighbour_query(lambda published, entry: published.after(entry)[:1])

@@ -74,13 +74,17 @@ class PreparedQuery:
     or str). `rows(**values)` gives the rows (values_list querysets), `objects(**values)` the
     model instances (with select_related and prefetch_related as the queryset asks).
 
+    With `window=True` the queryset is built unsliced and each run reads `limit` rows from
+    `offset` on (both bound as parameters: one SQL for every page of a listing).
+
     `prefetch` maps prefetch_related lookups of the queryset to prepared queries of their own,
     run with `pk=` each found object's primary key (one query per object: for lookups of one
     object); the queryset's other lookups are prefetched as Django does."""
 
-    def __init__(self, build, prefetch=None, **inputs):
+    def __init__(self, build, prefetch=None, window=False, **inputs):
         self.build = build
         self.prefetch = prefetch or {}
+        self.window = window
         self.inputs = {"now": datetime, **inputs}
         self._local = threading.local()
 
@@ -90,8 +94,12 @@ class PreparedQuery:
             queryset = self.build(**{k: v for k, v in stand_ins.items() if k != "now"})
         finally:
             _preparing_now.reset(token)
+        if self.window and queryset.query.is_sliced:
+            raise ImproperlyConfigured(f"{self.build!r}: a window query is built unsliced")
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
+        if self.window:
+            sql += " LIMIT %s OFFSET %s"
         return queryset, compiler, sql, list(params)
 
     def _prepare(self):
@@ -143,6 +151,8 @@ class PreparedQuery:
         for position, name, adapt in compiled.slots:
             value = values[name]
             params[position] = adapt(value) if adapt else value
+        if self.window:
+            params += [values["limit"], values["offset"]]
         compiler = compiled.compiler
         with compiler.connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
