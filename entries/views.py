@@ -2,6 +2,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as django_sitemap
+from django.db import connection
+from django.db.models import Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -197,6 +199,18 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
     def neighbours(entry):
         """The older, newer and related entries shown around `entry`."""
         values = {"pub_date": entry.pub_date, "pk": entry.pk}
+        if connection.features.supports_slicing_ordering_in_compound:
+            # One round trip instead of three (PostgreSQL): the three parts in a UNION ALL,
+            # each row marked with the part it answers.
+            found = {0: [], 1: [], 2: []}
+            for neighbour in _NEIGHBOURS.objects(**values):
+                found[neighbour.neighbour].append(neighbour)
+            related = sorted(found[2], key=lambda e: (e.pub_date, e.pk), reverse=True)
+            return {
+                "previous_entry": next(iter(found[0]), None),
+                "next_entry": next(iter(found[1]), None),
+                "related_entries": related,
+            }
         return {
             "previous_entry": next(iter(_PREVIOUS_ENTRY.objects(**values)), None),
             "next_entry": next(iter(_NEXT_ENTRY.objects(**values)), None),
@@ -235,6 +249,18 @@ _NEXT_ENTRY = _neighbour_query(lambda published, entry: published.after(entry)[:
 _RELATED_ENTRIES = _neighbour_query(
     lambda published, entry: published.related_to(entry)[:RELATED_ENTRIES]
 )
+
+
+def _all_neighbours(published, entry):
+    parts = [
+        published.before(entry).annotate(neighbour=Value(0))[:1],
+        published.after(entry).annotate(neighbour=Value(1))[:1],
+        published.related_to(entry).annotate(neighbour=Value(2))[:RELATED_ENTRIES],
+    ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+_NEIGHBOURS = _neighbour_query(_all_neighbours)
 
 
 def sitemap(request, **kwargs):
