@@ -1,8 +1,11 @@
 import json
+import unicodedata
 
 from django import forms, template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template import defaultfilters
+from django.template.defaultfilters import stringfilter
 from django.utils.dates import MONTHS_3
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -56,6 +59,22 @@ def canonical_url(context):
 def absolute_url(context, url):
     """`url` made absolute on this site, unless it already is (photos on a bucket or CDN)."""
     return context["request"].build_absolute_uri(url)
+
+
+@register.filter(is_safe=True)
+@stringfilter
+def truncatechars(value, arg):
+    """Django's `truncatechars`, the same output, shadowing it in templates that load this
+    library: text short enough to be kept whole (a summary, usually) skips the built-in's walk
+    over every character (a tenth of an uncached entry page's Python calls)."""
+    try:
+        length = int(arg)
+    except ValueError:
+        return value
+    text = unicodedata.normalize("NFC", value)  # as Truncator.chars() reads it
+    if 0 < length and len(text) <= length:
+        return text
+    return defaultfilters.truncatechars(value, arg)
 
 
 @register.filter
