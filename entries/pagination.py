@@ -37,19 +37,20 @@ class VersionedPaginator(Paginator):
         super().__init__(object_list, per_page, **kwargs)
         self.count_key = count_key
         self.count_keys = count_keys
-        # Optional `(newest_first, oldest_first)`: functions of (offset, limit) giving the rows
-        # `object_list` would, read by prepared queries (newsroom.prepared).
+        # Optional `(newest_first, oldest_first, count)`: functions of (offset, limit) giving
+        # the rows `object_list` would, and of nothing giving its count, read by prepared
+        # queries (newsroom.prepared).
         self.pages = pages
 
     @cached_property
     def count(self):
         if not self.count_key:
-            return super().count
+            return self.pages[2]() if self.pages else super().count
         digest = hashlib.md5(self.count_key.encode(), usedforsecurity=False).hexdigest()
         counted = []
 
         def count_rows():
-            counted.append(super(VersionedPaginator, self).count)
+            counted.append(self.pages[2]() if self.pages else super(VersionedPaginator, self).count)
             return counted[0]
 
         try:
@@ -121,7 +122,7 @@ class VersionedPaginationMixin:
         return ()
 
     def listing_pages(self):
-        """`(newest_first, oldest_first)` for the paginator (see VersionedPaginator), or None."""
+        """`(newest_first, oldest_first, count)` for the paginator (VersionedPaginator), or None."""
         return None
 
     def get_paginator(self, queryset, per_page, **kwargs):

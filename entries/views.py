@@ -3,7 +3,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as django_sitemap
 from django.db import connection
-from django.db.models import Value
+from django.db.models import Func, IntegerField, Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -69,28 +69,46 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         return settings.ENTRIES_PER_PAGE
 
     def listing_pages(self):
-        # Without filter values the page's rows are those of the listing queryset itself:
-        # read by queries compiled once per view (newsroom.prepared), not built per request.
+        # Without filter values the page's rows (and the count) are those of the listing
+        # queryset itself: read by queries compiled once per view (newsroom.prepared).
         if not self.filterset.is_valid() or self.filterset.is_active:
             return None
         queries = _LISTING_PAGES.get(type(self))
         if queries is None:
             queries = _LISTING_PAGES[type(self)] = self.prepare_listing_pages()
+        newest_first, oldest_first, count = queries
         values = self.prepared_values()
-        return tuple(
-            lambda offset, limit, query=query: query.objects(offset=offset, limit=limit, **values)
-            for query in queries
+        return (
+            lambda offset, limit: newest_first.objects(offset=offset, limit=limit, **values),
+            lambda offset, limit: oldest_first.objects(offset=offset, limit=limit, **values),
+            lambda: count.rows(**values)[0][0],
         )
 
-    @classmethod
-    def prepare_listing_pages(cls):
-        def build(order):
-            return lambda: cls().get_listing_queryset().order_by(*order)
-
-        return tuple(PreparedQuery(build(order), window=True) for order in LISTING_ORDERS)
+    prepared_inputs = {}
 
     def prepared_values(self):
         return {}
+
+    @classmethod
+    def prepared_listing(cls, **values):
+        """`get_listing_queryset()` of a view given `prepared_values()` only."""
+        return cls().get_listing_queryset()
+
+    @classmethod
+    def prepare_listing_pages(cls):
+        def ordered(order):
+            return lambda **values: cls.prepared_listing(**values).order_by(*order)
+
+        def counted(**values):
+            return cls.prepared_listing(**values).order_by().values_list(COUNT_ROWS)
+
+        return (
+            *(
+                PreparedQuery(ordered(order), window=True, **cls.prepared_inputs)
+                for order in LISTING_ORDERS
+            ),
+            PreparedQuery(counted, **cls.prepared_inputs),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -128,22 +146,16 @@ class TopicEntryListView(EntryListView):
             self.topic = found[0]
         return super().get_listing_queryset().filter(topics=self.topic)
 
-    @classmethod
-    def prepare_listing_pages(cls):
-        def build(order):
-            def listing(topic):
-                view = cls()
-                view.topic = Topic(pk=topic)
-                return view.get_listing_queryset().order_by(*order)
-
-            return listing
-
-        return tuple(
-            PreparedQuery(build(order), window=True, topic=int) for order in LISTING_ORDERS
-        )
+    prepared_inputs = {"topic": int}
 
     def prepared_values(self):
         return {"topic": self.topic.pk}
+
+    @classmethod
+    def prepared_listing(cls, topic):
+        view = cls()
+        view.topic = Topic(pk=topic)
+        return view.get_listing_queryset()
 
     def get_filterset(self, queryset):
         filterset = super().get_filterset(queryset)
@@ -242,6 +254,8 @@ _PUBLIC_ENTRY = PreparedQuery(
 )
 # A listing's pages without filters, newest first and oldest first, by view class.
 LISTING_ORDERS = (("-pub_date", "-id"), ("pub_date", "id"))
+# The SQL of QuerySet.count(), as a column (an aggregate would group by every field).
+COUNT_ROWS = Func(template="COUNT(*)", output_field=IntegerField())
 _LISTING_PAGES = {}
 _TOPIC = PreparedQuery(lambda slug: Topic.objects.filter(slug=slug).order_by()[:2], slug=str)
 _PREVIOUS_ENTRY = _neighbour_query(lambda published, entry: published.before(entry)[:1])
