@@ -13,6 +13,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from newsroom import prepared
 from newsroom.i18n import decimal
 from newsroom.storage import media_url
 
@@ -380,11 +381,11 @@ class EntryQuerySet(ContentQuerySet, TranslatableQuerySet):
 
     def published(self):
         """Entries the public may see: published, and their publication time has come."""
-        return self.filter(status=Entry.Status.PUBLISHED, pub_date__lte=timezone.now())
+        return self.filter(status=Entry.Status.PUBLISHED, pub_date__lte=prepared.now())
 
     def scheduled(self):
         """Published entries whose publication time is still to come."""
-        return self.filter(status=Entry.Status.PUBLISHED, pub_date__gt=timezone.now())
+        return self.filter(status=Entry.Status.PUBLISHED, pub_date__gt=prepared.now())
 
     def drafts(self):
         return self.filter(status=Entry.Status.DRAFT)
@@ -392,8 +393,8 @@ class EntryQuerySet(ContentQuerySet, TranslatableQuerySet):
     def next_publication_time(self):
         """When the next scheduled entry goes public (Unix time), or 0 when none is scheduled:
         the page cache replaces its content version at that moment."""
-        when = self.scheduled().order_by("pub_date").values_list("pub_date", flat=True).first()
-        return when.timestamp() if when else 0.0
+        found = _NEXT_PUBLICATION.rows()
+        return found[0][0].timestamp() if found else 0.0
 
     def in_state(self, state):
         """Entries in one `Entry.State` (draft, scheduled or published)."""
@@ -448,8 +449,10 @@ class EntryQuerySet(ContentQuerySet, TranslatableQuerySet):
         publishing an entry never changes an older entry's related entries (entries.cache_keys)."""
         # EXISTS rather than a join and DISTINCT: the database walks the listing order and
         # stops at the first few matches instead of de-duplicating every shared-topic row.
-        shares_a_topic = Entry.topics.through.objects.filter(
-            entry_id=OuterRef("pk"), topic__in=entry.topics.all()
+        through = Entry.topics.through.objects
+        shares_a_topic = through.filter(
+            entry_id=OuterRef("pk"),
+            topic_id__in=through.filter(entry_id=entry.pk).values("topic_id"),
         )
         return self.before(entry).filter(Exists(shares_a_topic))
 
@@ -472,6 +475,11 @@ class EntryQuerySet(ContentQuerySet, TranslatableQuerySet):
 
 # Entries listed as related on an entry's page.
 RELATED_ENTRIES = 3
+
+# Read for the content version by every uncached request when no cache keeps it.
+_NEXT_PUBLICATION = prepared.PreparedQuery(
+    lambda: Entry.objects.scheduled().order_by("pub_date").values_list("pub_date")[:1]
+)
 
 
 class Entry(Translatable):

@@ -31,20 +31,26 @@ class VersionedPaginator(Paginator):
     """Its count is kept in the cache until a change names one of `count_keys` (the keys of
     the entries it counts, entries.cache_keys)."""
 
-    def __init__(self, object_list, per_page, *, count_key=None, count_keys=(), **kwargs):
+    def __init__(
+        self, object_list, per_page, *, count_key=None, count_keys=(), pages=None, **kwargs
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.count_key = count_key
         self.count_keys = count_keys
+        # Optional `(newest_first, oldest_first, count)`: functions of (offset, limit) giving
+        # the rows `object_list` would, and of nothing giving its count, read by prepared
+        # queries (newsroom.prepared).
+        self.pages = pages
 
     @cached_property
     def count(self):
         if not self.count_key:
-            return super().count
+            return self.pages[2]() if self.pages else super().count
         digest = hashlib.md5(self.count_key.encode(), usedforsecurity=False).hexdigest()
         counted = []
 
         def count_rows():
-            counted.append(super(VersionedPaginator, self).count)
+            counted.append(self.pages[2]() if self.pages else super(VersionedPaginator, self).count)
             return counted[0]
 
         try:
@@ -74,7 +80,11 @@ class VersionedPaginator(Paginator):
         if not seekable or min(bottom, from_end) < SEEK_FROM:
             if seekable and from_end < bottom:
                 # Near the end: read backwards from the oldest entry.
+                if self.pages:
+                    return self.pages[1](from_end, top - bottom)[::-1]
                 return list(qs.order_by("pub_date", "id")[from_end : self.count - bottom])[::-1]
+            if seekable and self.pages:
+                return self.pages[0](bottom, top - bottom)
             return qs[bottom:top]
         if bottom <= from_end:
             # The page's newest entry, found through the index alone, then seek down from it.
@@ -111,6 +121,10 @@ class VersionedPaginationMixin:
         """The cache keys of what the count counts: a change naming one recounts."""
         return ()
 
+    def listing_pages(self):
+        """`(newest_first, oldest_first, count)` for the paginator (VersionedPaginator), or None."""
+        return None
+
     def get_paginator(self, queryset, per_page, **kwargs):
         key = None
         if self.query_is_valid():
@@ -120,7 +134,12 @@ class VersionedPaginationMixin:
             )
             key = f"{self.request.path}?{normalised_query(query)}"
         return super().get_paginator(
-            queryset, per_page, count_key=key, count_keys=self.count_keys(), **kwargs
+            queryset,
+            per_page,
+            count_key=key,
+            count_keys=self.count_keys(),
+            pages=self.listing_pages(),
+            **kwargs,
         )
 
     def paginate_queryset(self, queryset, page_size):

@@ -13,6 +13,7 @@ fixture or a script may still write): it becomes paragraphs, as Django's `linebr
 
 import html
 import re
+from functools import lru_cache
 
 import nh3
 from django.utils.html import linebreaks
@@ -107,6 +108,21 @@ def clean(body):
     """`body` reduced to the allowlist: the only HTML a page may show. Idempotent."""
     if not body:
         return ""
+    if len(body) <= MEMO_MAX_LENGTH:
+        return _clean_remembered(body)
+    return _clean(body)
+
+
+# Every page view and feed cleans the bodies it shows again (a row written by raw SQL is no
+# exception) and works out their text: both are pure functions of the body, so the results for
+# the bodies shown lately are kept, per process (at most MEMO_SIZE bodies of up to
+# MEMO_MAX_LENGTH characters, in and out: a few MB), and a page pays a dictionary lookup instead
+# of a parse.
+MEMO_SIZE = 256
+MEMO_MAX_LENGTH = 64 * 1024
+
+
+def _clean(body):
     if not HAS_TAG.search(body):
         body = from_plain_text(body)
     return _escape_like_django(_cleaner.clean(body))
@@ -120,9 +136,18 @@ SPACES = re.compile(r"\s+")
 def text(body):
     """The words of a body without its markup, one space between them: for search, word
     counts and `articleBody`."""
+    if body and len(body) <= MEMO_MAX_LENGTH:
+        return _text_remembered(body)
+    return _text(body)
+
+
+def _text(body):
     cleaned = BLOCK_END.sub(" ", clean(body))
     return SPACES.sub(" ", html.unescape(TAG.sub("", cleaned))).strip()
 
+
+_clean_remembered = lru_cache(maxsize=MEMO_SIZE)(_clean)
+_text_remembered = lru_cache(maxsize=MEMO_SIZE)(_text)
 
 WORDS_PER_MINUTE = 200
 

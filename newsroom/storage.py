@@ -16,6 +16,7 @@ URL on S3) by string work alone: rendering never calls the storage, let alone th
 import os
 import posixpath
 import secrets
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -28,7 +29,14 @@ TOKEN_BYTES = 16
 
 def media_url(name):
     """The public URL of a stored file, from its name and MEDIA_URL only (no storage call)."""
-    return settings.MEDIA_URL + filepath_to_uri(name).lstrip("/")
+    return settings.MEDIA_URL + _uri_path(name)
+
+
+@lru_cache(maxsize=4096)
+def _uri_path(name):
+    # A listing page asks for 60 of these (each photo and its renditions): quoting each name
+    # again was a fifth of the cards' work.
+    return filepath_to_uri(name).lstrip("/")
 
 
 class UnguessableNames:

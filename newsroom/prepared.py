@@ -1,0 +1,196 @@
+"""Querysets turned into SQL once, then run many times with new values.
+
+Building a queryset (`filter()`, `Q`, lookups) and compiling it to SQL is most of what a small
+query costs in Django: several times the database's own work for the few indexed rows a public
+page reads. A `PreparedQuery` builds and compiles its queryset once per thread and active
+language, from stand-in values, and each run only puts the real values into the parameters.
+
+The query may depend only on its declared inputs, on the current time read through `now()` (an
+implicit input) and on the active language: preparing compiles it once per input with a
+different stand-in and refuses (ImproperlyConfigured) unless exactly the parameters that follow
+that input change, each by the adaptation Django itself gave it. A value read elsewhere (e.g.
+`timezone.now()` called directly) changes between those compilations and is refused too.
+"""
+
+import contextvars
+import threading
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import prefetch_related_objects
+from django.db.models.query import ModelIterable, _get_from_db, get_related_populators
+from django.utils import timezone, translation
+
+_preparing_now = contextvars.ContextVar("prepared_now", default=None)
+
+
+def now():
+    """The current time, as querysets that may be prepared must read it."""
+    return _preparing_now.get() or timezone.now()
+
+
+def _stand_in(kind, slot, variant):
+    """A value of `kind` no real input has, different per slot and variant."""
+    if kind is datetime:
+        return datetime(1901, 1, 1, tzinfo=UTC) + timedelta(days=slot, seconds=variant)
+    if kind is int:
+        return -(10**12) - 1000 * slot - variant
+    if kind is str:
+        return f"prepared-stand-in-{slot}-{variant}"
+    raise TypeError(f"no stand-in for {kind!r}")
+
+
+def _adapter(kind, connection):
+    """What Django makes of a value of `kind` on its way to this database."""
+    if kind is datetime:
+        return connection.ops.adapt_datetimefield_value
+    return None
+
+
+class _Compiled:
+    def __init__(self, queryset, compiler, sql, params, slots):
+        self.queryset = queryset
+        self.compiler = compiler
+        self.sql = sql
+        self.params = params
+        self.slots = slots  # (position, input name, adapter or None)
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        self.converters = compiler.get_converters(fields)
+        self.model_rows = issubclass(queryset._iterable_class, ModelIterable)
+        if self.model_rows:
+            klass_info = compiler.klass_info
+            select = compiler.select
+            fetch_mode = queryset._fetch_mode
+            first, *_, last = klass_info["select_fields"]
+            self.model_slice = slice(first, last + 1)
+            self.init_list = [f[0].target.attname for f in select[self.model_slice]]
+            self.from_db = _get_from_db(klass_info["model"], fetch_mode)
+            self.populators = get_related_populators(klass_info, select, queryset.db, fetch_mode)
+            self.annotations = compiler.annotation_col_map
+
+
+class PreparedQuery:
+    """`build(**inputs)` returns the queryset; `inputs` name each input's type (datetime, int
+    or str). `rows(**values)` gives the rows (values_list querysets), `objects(**values)` the
+    model instances (with select_related and prefetch_related as the queryset asks).
+
+    With `window=True` the queryset is built unsliced and each run reads `limit` rows from
+    `offset` on (both bound as parameters: one SQL for every page of a listing).
+
+    `prefetch` maps prefetch_related lookups of the queryset to prepared queries of their own,
+    run with `pk=` each found object's primary key (one query per object: for lookups of one
+    object); the queryset's other lookups are prefetched as Django does."""
+
+    def __init__(self, build, prefetch=None, window=False, **inputs):
+        self.build = build
+        self.prefetch = prefetch or {}
+        self.window = window
+        self.inputs = {"now": datetime, **inputs}
+        self._local = threading.local()
+
+    def _compile(self, stand_ins):
+        token = _preparing_now.set(stand_ins["now"])
+        try:
+            queryset = self.build(**{k: v for k, v in stand_ins.items() if k != "now"})
+        finally:
+            _preparing_now.reset(token)
+        if self.window and queryset.query.is_sliced:
+            raise ImproperlyConfigured(f"{self.build!r}: a window query is built unsliced")
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        if self.window:
+            sql += " LIMIT %s OFFSET %s"
+        return queryset, compiler, sql, list(params)
+
+    def _prepare(self):
+        names = list(self.inputs)
+
+        def stand_ins(changed=None):
+            return {
+                name: _stand_in(self.inputs[name], slot, int(name == changed))
+                for slot, name in enumerate(names)
+            }
+
+        queryset, compiler, sql, params = self._compile(stand_ins())
+        connection = compiler.connection
+        slots = {}
+        for name in names:
+            values = stand_ins(name)
+            _, _, other_sql, other_params = self._compile(values)
+            if other_sql != sql or len(other_params) != len(params):
+                raise ImproperlyConfigured(f"{self.build!r}: the SQL changes with {name!r}")
+            adapt = _adapter(self.inputs[name], connection)
+            before, after = stand_ins()[name], values[name]
+            if adapt:
+                before, after = adapt(before), adapt(after)
+            for position, (old, new) in enumerate(zip(params, other_params, strict=True)):
+                if old == new:
+                    continue
+                if position in slots or (old, new) != (before, after):
+                    raise ImproperlyConfigured(
+                        f"{self.build!r}: parameter {position} ({old!r}) depends on more than "
+                        f"its declared inputs"
+                    )
+                slots[position] = (name, adapt)
+        slots = [(position, name, adapt) for position, (name, adapt) in sorted(slots.items())]
+        return _Compiled(queryset, compiler, sql, params, slots)
+
+    def _compiled(self):
+        cache = getattr(self._local, "by_language", None)
+        if cache is None:
+            cache = self._local.by_language = {}
+        language = translation.get_language()
+        compiled = cache.get(language)
+        if compiled is None:
+            compiled = cache[language] = self._prepare()
+        return compiled
+
+    def _run(self, compiled, values):
+        values["now"] = timezone.now()
+        params = compiled.params.copy()
+        for position, name, adapt in compiled.slots:
+            value = values[name]
+            params[position] = adapt(value) if adapt else value
+        if self.window:
+            params += [values["limit"], values["offset"]]
+        compiler = compiled.compiler
+        with compiler.connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if compiled.converters:
+            rows = compiler.apply_converters(rows, compiled.converters)
+        return rows
+
+    def rows(self, **values):
+        return [tuple(row) for row in self._run(self._compiled(), values)]
+
+    def objects(self, **values):
+        compiled = self._compiled()
+        db = compiled.queryset.db
+        found = []
+        for row in self._run(compiled, values):
+            obj = compiled.from_db(db, compiled.init_list, row[compiled.model_slice])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            for attribute, position in compiled.annotations.items():
+                setattr(obj, attribute, row[position])
+            found.append(obj)
+        lookups = compiled.queryset._prefetch_related_lookups
+        if found and lookups:
+            for lookup in lookups:
+                query = self.prefetch.get(lookup)
+                for obj in found if query else ():
+                    _fill_prefetched(obj, lookup, query.objects(pk=obj.pk))
+            rest = [lookup for lookup in lookups if lookup not in self.prefetch]
+            if rest:
+                prefetch_related_objects(found, *rest)
+        return found
+
+
+def _fill_prefetched(obj, name, related):
+    """What prefetch_related leaves on `obj` for the many-to-many manager `name`: its query set,
+    already evaluated."""
+    queryset = getattr(obj, name).get_queryset()
+    queryset._result_cache = related
+    queryset._prefetch_done = True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset

@@ -1,0 +1,94 @@
+"""Queries compiled once (newsroom.prepared) find what the querysets they stand for find."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.utils import timezone
+
+from entries.models import RELATED_ENTRIES, Entry
+from entries.views import EntryDetailView
+from newsroom.prepared import PreparedQuery
+
+from .factories import make_entry, make_image, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_neighbours_are_those_of_the_querysets():
+    topic, other = make_topic(), make_topic()
+    now = timezone.now()
+    same_time = now - timedelta(days=3)
+    entries = [
+        make_entry(pub_date=same_time),
+        make_entry(pub_date=same_time),  # same date: the id decides the order
+        make_entry(pub_date=now - timedelta(days=5)),
+        make_entry(pub_date=now - timedelta(days=1)),
+        make_entry(pub_date=now + timedelta(days=1)),  # scheduled: no one's neighbour
+        make_entry(pub_date=now - timedelta(days=7), status=Entry.Status.DRAFT),
+    ]
+    for number, entry in enumerate(entries):
+        entry.topics.add(topic if number % 2 else other)
+    entries[0].topics.add(topic)
+    published = Entry.objects.published().only("headline", "slug", "pub_date")
+    for entry in entries:
+        found = EntryDetailView.neighbours(entry)
+        assert found["previous_entry"] == published.before(entry).first()
+        assert found["next_entry"] == published.after(entry).first()
+        assert found["related_entries"] == list(published.related_to(entry)[:RELATED_ENTRIES])
+
+
+def test_a_lookup_reads_the_time_of_each_run():
+    lookup = PreparedQuery(
+        lambda slug: Entry.objects.published().filter(slug=slug).select_related("image"),
+        slug=str,
+    )
+    entry = make_entry(pub_date=timezone.now() + timedelta(hours=1), image=make_image())
+    assert lookup.objects(slug=entry.slug) == []
+    Entry.objects.filter(pk=entry.pk).update(pub_date=timezone.now() - timedelta(seconds=1))
+    [found] = lookup.objects(slug=entry.slug)
+    assert found == entry
+    assert found.image.caption == entry.image.caption  # select_related filled in
+
+
+def test_values_read_outside_the_inputs_are_refused():
+    reads_the_clock = PreparedQuery(
+        lambda pk: Entry.objects.filter(pk=pk, pub_date__lte=timezone.now()), pk=int
+    )
+    with pytest.raises(ImproperlyConfigured):
+        reads_the_clock.objects(pk=1)
+
+
+def test_inputs_that_change_the_sql_are_refused():
+    shape_changes = PreparedQuery(
+        lambda when: (
+            Entry.objects.filter(pub_date__lte=when) if when.second % 2 else Entry.objects.all()
+        ),
+        when=datetime,
+    )
+    with pytest.raises(ImproperlyConfigured):
+        shape_changes.rows(when=timezone.now())
+
+
+def test_entry_page_reads_the_entry_its_topics_and_neighbours_once_each(
+    client, settings, django_assert_num_queries
+):
+    settings.PAGE_CACHE = False
+    first, second = make_topic(name="Beta"), make_topic(name="Alpha")
+    older, entry = make_entry(), make_entry(pub_date=timezone.now() - timedelta(hours=1))
+    entry.topics.add(first, second)
+    older.topics.add(first)
+    client.get(entry.get_absolute_url())  # the content version and the count are kept
+    # The entry, its topics, the older and newer entry, the related entries (the last three in
+    # one query where the database can slice the parts of a UNION: PostgreSQL).
+    neighbours = 1 if connection.features.supports_slicing_ordering_in_compound else 3
+    with django_assert_num_queries(2 + neighbours):
+        page = client.get(entry.get_absolute_url()).content.decode()
+    # Both topics, in the topics' own order, as prefetch_related gave them.
+    assert (
+        "Topics: "
+        + ", ".join(f'<a href="{t.get_absolute_url()}">{t.name}</a>' for t in entry.topics.all())
+        in page
+    )
+    assert older.headline in page
