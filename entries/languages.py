@@ -54,10 +54,13 @@ def alternates_of(obj, translations):
 
 
 def page_alternates(request):
-    """For any other page: the same listing in each language, else each language's listing."""
+    """For any other page: the same listing (its first page, unfiltered) in each language, else
+    each language's listing."""
     match = getattr(request, "resolver_match", None) if request is not None else None
     view_name = match.view_name if match else None
-    same = view_name in SAME_IN_EVERY_LANGUAGE
+    # A later page or a filtered listing has no equivalent in another language (its entries
+    # differ): the switcher leads to that language's listing, and no hreflang is claimed.
+    same = view_name in SAME_IN_EVERY_LANGUAGE and not request.GET
     current = translation.get_language()
     return [
         Alternate(

@@ -260,6 +260,16 @@ def test_hreflang_alternates_list_only_existing_versions_with_x_default(client, 
     assert Tags(client.get("/fr/").text).hreflangs() == listing
 
 
+def test_a_filtered_or_later_listing_page_claims_no_equivalent(client, story, settings):
+    # Its entries differ from any French page: the switcher leads to the French listing, and
+    # no hreflang says the French listing is the same page.
+    settings.ENTRIES_PER_PAGE = 1
+    for url in ("/?page=2", "/?year=2024"):
+        tags = Tags(client.get(url).text)
+        assert tags.hreflangs() == {}, url
+        assert tags.switcher_links() == {"fr": "/fr/"}, url
+
+
 def test_a_french_only_entry_has_no_x_default(client):
     source = make_entry(status=Entry.Status.DRAFT)
     french = make_translation(source, slug="seulement-en-francais", status=Entry.Status.PUBLISHED)
