@@ -5,7 +5,9 @@ names the keys of the pages it changes (`newsroom.cache.invalidate`), and only t
 dropped. The vocabulary:
 
 - `site`: every public page (bulk changes too large to list).
-- `listing`: the main listing, `/` with any page, filter or search.
+- `listing`: the main listing, `/` with any page, filter or search. This key and `search`,
+  `topic-list` and `feeds` are per language: the default language's bare, the others with
+  their code (`listing-fr`: `/fr/`), so publishing in one language leaves the other's pages.
 - `search`: pages whose entries depend on a text search (`?q=`).
 - `topics`: pages showing topic names: listings (the filter form), topic pages, entry pages,
   the topic list.
@@ -27,7 +29,8 @@ sitemap, its topics and its neighbours only.
 
 from typing import NamedTuple
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from .models import RELATED_ENTRIES, Entry, Image, Topic
 
@@ -48,6 +51,17 @@ def link_key(pk):
     return f"link-{pk}"
 
 
+def in_language(key, language=None):
+    """A listing-wide key of one language: `listing` in the default language, `listing-fr`
+    in French, so a change in one language leaves the other's listings, feeds and searches."""
+    language = language or translation.get_language()
+    return key if language == settings.LANGUAGE_CODE else f"{key}-{language}"
+
+
+def in_every_language(key):
+    return {in_language(key, code) for code, _ in settings.LANGUAGES}
+
+
 def story_key(translation_key):
     return f"story-{translation_key}"
 
@@ -65,20 +79,20 @@ def topic_key(pk):
 
 def listing_page_keys(entries, *, topic=None, searched=False):
     """A page of entry cards: the main listing, or one topic's."""
-    keys = {SITE, TOPICS, topic_key(topic.pk) if topic else LISTING}
+    keys = {SITE, TOPICS, topic_key(topic.pk) if topic else in_language(LISTING)}
     if topic:
         keys.add(story_key(topic.translation_key))  # its switcher links to its translations
     if searched:
-        keys.add(SEARCH)
+        keys.add(in_language(SEARCH))
     keys.update(image_key(entry.image_id) for entry in entries if entry.image_id)
     return keys
 
 
 def count_keys(*, topic=None, searched=False):
     """The number of entries a listing counts: changed by what changes which entries it lists."""
-    keys = {SITE, topic_key(topic.pk) if topic else LISTING}
+    keys = {SITE, topic_key(topic.pk) if topic else in_language(LISTING)}
     if searched:
-        keys.add(SEARCH)
+        keys.add(in_language(SEARCH))
     return keys
 
 
@@ -100,7 +114,7 @@ def entry_page_keys(entry, linked):
 
 
 def feed_keys(entries, *, topic=None):
-    keys = {SITE, topic_key(topic.pk) if topic else FEEDS}
+    keys = {SITE, topic_key(topic.pk) if topic else in_language(FEEDS)}
     for entry in entries:
         keys.add(entry_key(entry.pk))
         keys.update(_body_image_keys(entry))
@@ -109,7 +123,10 @@ def feed_keys(entries, *, topic=None):
     return keys
 
 
-TOPIC_LIST_PAGE_KEYS = frozenset({SITE, TOPICS, TOPIC_LIST})
+def topic_list_page_keys():
+    return {SITE, TOPICS, in_language(TOPIC_LIST)}
+
+
 SITEMAP_PAGE_KEYS = frozenset({SITE, SITEMAP})
 OTHER_PAGE_KEYS = frozenset({SITE})
 
@@ -212,11 +229,11 @@ def _presence_keys(state):
         entry_key(state.pk),
         link_key(state.pk),
         story_key(state.translation_key),
-        LISTING,
-        SEARCH,
-        FEEDS,
+        in_language(LISTING, state.language),
+        in_language(SEARCH, state.language),
+        in_language(FEEDS, state.language),
         SITEMAP,
-        TOPIC_LIST,
+        in_language(TOPIC_LIST, state.language),
         *_topic_keys(state.topics),
     }
 
@@ -244,9 +261,15 @@ def entry_change(before, after):
     if changed & LINKED_FIELDS:
         keys |= {link_key(after.pk), story_key(after.translation_key)}
     if changed & LISTED_FIELDS:
-        keys |= {LISTING, FEEDS, *_topic_keys(after.topics)}
+        keys |= {
+            in_language(LISTING, after.language),
+            in_language(FEEDS, after.language),
+            *_topic_keys(after.topics),
+        }
+        if "language" in changed:  # gone from the other language's listings
+            keys |= _presence_keys(before)
     if changed & SEARCHED_FIELDS:
-        keys.add(SEARCH)
+        keys.add(in_language(SEARCH, after.language))
     if changed & {"pub_date", "language"}:
         keys |= pages_linking_to(after)
     if "language" in changed:
@@ -265,8 +288,8 @@ def entry_topics_change(state, topic_ids):
     keys = {
         entry_key(state.pk),
         link_key(state.pk),  # entries listing it as related through a topic it left
-        LISTING,  # `/?topic=`
-        TOPIC_LIST,
+        in_language(LISTING, state.language),  # `/?topic=`
+        in_language(TOPIC_LIST, state.language),
         SITEMAP,
         *_topic_keys(topic_ids),
     }
@@ -294,7 +317,7 @@ def image_change(pk, before, after):
         return NOTHING
     keys = {image_key(pk)}
     if before is None or after is None or before[2] != after[2]:
-        keys.add(SEARCH)  # captions are searched
+        keys |= in_every_language(SEARCH)  # captions are searched
     # A file deleted or replaced is gone from storage: pages must not keep pointing at it.
     hard = before is not None and (after is None or before[1] != after[1])
     return Change(frozenset(keys), hard)
@@ -324,7 +347,7 @@ def topic_change(pk, before, after):
     if before is not None and after is not None and before[1:3] == after[1:3]:
         return Change(frozenset({topic_key(pk)}))  # the description shows on its pages only
     stories = {story_key(state[4]) for state in (before, after) if state is not None}
-    keys = frozenset({topic_key(pk), TOPICS, TOPIC_LIST, SITEMAP, *stories})
+    keys = frozenset({topic_key(pk), TOPICS, *in_every_language(TOPIC_LIST), SITEMAP, *stories})
     # Deleted, or at a new address: its old pages go at once.
     hard = before is not None and (after is None or before[2] != after[2])
     return Change(keys, hard)

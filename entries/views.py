@@ -179,7 +179,7 @@ class TopicListView(ListView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        return add_keys(response, cache_keys.TOPIC_LIST_PAGE_KEYS)
+        return add_keys(response, cache_keys.topic_list_page_keys())
 
 
 class EntryDetailView(PublishedEntryMixin, DetailView):

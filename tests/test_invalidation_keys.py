@@ -156,9 +156,10 @@ def test_bulk_publish_and_unpublish_in_the_admin(client, changed):
 
 def test_image_and_topic_edits(changed):
     photo = make_image()
+    # Captions are searched in every language (a translation shows the default one's).
     assert changed(save(photo, caption="New caption")) == {
         "hard": set(),
-        "soft": {f"image-{photo.pk}", "search"},
+        "soft": {f"image-{photo.pk}", "search", "search-fr"},
     }
     topic = make_topic()
     assert changed(save(topic, description="What it covers.")) == {
@@ -174,3 +175,19 @@ def test_a_large_bulk_change_drops_everything(changed):
         make_entry()
     keys = changed(lambda: Entry.objects.update(status=Entry.Status.DRAFT))
     assert keys == {"hard": {"site"}, "soft": set()}
+
+
+def test_publishing_in_one_language_leaves_the_other_languages_listings(changed, archive):
+    from .factories import make_translation
+
+    _, entries = archive
+    english = make_entry(status=Entry.Status.DRAFT)
+    french = make_translation(entries[0], status=Entry.Status.DRAFT)
+    soft = changed(save(english, status=Entry.Status.PUBLISHED))["soft"]
+    assert {"listing", "feeds", "search", "topic-list"} <= soft
+    assert not {"listing-fr", "feeds-fr", "search-fr", "topic-list-fr"} & soft
+    soft = changed(save(french, status=Entry.Status.PUBLISHED))["soft"]
+    assert {"listing-fr", "feeds-fr", "search-fr", "topic-list-fr"} <= soft
+    assert not {"listing", "feeds", "search", "topic-list"} & soft
+    # Its English version's page links to it now (the language switcher, hreflang).
+    assert f"story-{entries[0].translation_key}" in soft
