@@ -202,10 +202,13 @@ def bench_database(name, env, work, args, log):
         extra = configs[config]
         with Server({**env, **extra}, log) as server:
             for path in pages.values():
-                for _ in range(3):  # warm: workers' templates, connections, cache entries
-                    status = fetch(server.url(path))[0]
-                    if status != 200:
-                        raise RuntimeError(f"{path} answered {status} ({config})")
+                status = fetch(server.url(path))[0]
+                if status != 200:
+                    raise RuntimeError(f"{path} answered {status} ({config})")
+                # Warm every worker thread, not just a few: each compiles its templates and
+                # prepared queries (per language, newsroom.prepared) and opens its database
+                # connection on first use, which must not fall inside the measured window.
+                wrk(server.url(path), 1, args.connections)
             with ceiling_server({**env, **extra}, server, work, log) as ceiling_app:
                 ceiling_url = ceiling_app.url("/")
                 before = wrk(ceiling_url, args.duration, args.connections)
