@@ -166,7 +166,7 @@ def freshness(version, name, keys, stored_generation, generation):
     if _verified.get(memo) == generation:
         return Freshness.FRESH
     try:
-        soft, hard = version_store().latest(version.token, keys)
+        soft, hard = version_store().latest(version.token, keys, generation)
     except RecordsLost:
         _drop_version()
         return Freshness.GONE
