@@ -6,7 +6,7 @@ import os
 import secrets
 
 import pytest
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.test import override_settings
 
 from newsroom.version_stores import CacheVersionStore, RecordsLost
@@ -95,3 +95,32 @@ def test_a_new_version_starts_a_new_copy(redis_cache):
     generation = editor.record(token, ["entry-2"], hard=False)
     assert worker.latest(token, ["entry-1"], generation) == (0, 0)
     assert worker.latest(token, ["entry-2"], generation) == (generation, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_reaches_the_page_cache_when_it_commits(client, settings):
+    from django.db import transaction
+    from django.test import RequestFactory
+
+    from newsroom.cache import cached_page
+
+    from .factories import make_entry
+
+    settings.PAGE_CACHE = True
+    entry = make_entry(headline="Minister resigns")
+    assert "Minister resigns" in client.get("/").text
+
+    def first_reader():
+        environ = RequestFactory().get("/").META
+        return cached_page(environ), environ.get("newsroom.render_lock")
+
+    with transaction.atomic():
+        entry.headline = "Minister resigns after vote"
+        entry.save()
+        # Other readers still see the old row: the stored copy is what they would render.
+        answered, lock = first_reader()
+        assert answered is not None and lock is None
+    answered, lock = first_reader()  # committed: the first reader renders the new version
+    assert answered is None and lock is not None
+    cache.delete(lock)  # that render is over without storing anything
+    assert "Minister resigns after vote" in client.get("/").text
