@@ -192,7 +192,8 @@ def cached_page(environ):
             return until_next_publication(headers, version), body
         if state is Freshness.STALE:
             lock = versioned_key(version, f"render:{name}")
-            if not cache.add(lock, 1, settings.PAGE_STALE_WHILE_REVALIDATE):
+            if _held_lately(lock) or not cache.add(lock, 1, settings.PAGE_STALE_WHILE_REVALIDATE):
+                _held_locks[lock] = time.monotonic() + HELD_LOCK_MEMORY
                 return not_for_shared_caches(headers), body  # its new version is on its way
             environ["newsroom.render_lock"] = lock
             environ["newsroom.stale_copy"] = (headers, body)  # if the render fails
@@ -200,6 +201,25 @@ def cached_page(environ):
     except Exception as exc:
         _warn_cache_down(exc)
         return None
+
+
+# A render lock found held is remembered this long by the process (seconds), so a popular
+# page's readers do not each ask the shared cache while its new version renders; short, so a
+# render that fails (and frees its lock) is retried by this process's next reader soon after.
+HELD_LOCK_MEMORY = 0.25
+_held_locks = {}
+
+
+def _held_lately(lock):
+    until = _held_locks.get(lock)
+    if until is None:
+        return False
+    if until > time.monotonic():
+        return True
+    _held_locks.pop(lock, None)
+    if len(_held_locks) > 1000:  # bounded: one entry per page being rendered
+        _held_locks.clear()
+    return False
 
 
 _S_MAXAGE = re.compile(r"s-maxage=\d+")
@@ -273,6 +293,7 @@ class PageCacheMiddleware:
             if lock:
                 # Stored or failed, this render is over: the next reader of a still-stale
                 # page renders it again rather than being served the old one.
+                _held_locks.pop(lock, None)
                 try:
                     cache.delete(lock)
                 except Exception as exc:
