@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: anonymous GET/HEAD requests of public pages take PUBLIC_MIDDLEWARE (below) instead
+    # of the rest of this list (newsroom/public_chain.py).
+    "newsroom.public_chain.PublicChainMiddleware",
     # Outermost, so it stores and replays the final headers (CSP, security, validators) of
     # public pages; newsroom.wsgi answers cached pages before Django's handler even starts.
     "newsroom.cache.PageCacheMiddleware",
@@ -78,6 +81,21 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# Anonymous reads of public pages skip what only editors use: sessions, CSRF, the user,
+# messages, the login lockout. PUBLIC_CHAIN=false sends every request the full way.
+_EDITOR_MIDDLEWARE = {
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
+}
+PUBLIC_MIDDLEWARE = [m for m in MIDDLEWARE[1:] if m not in _EDITOR_MIDDLEWARE]
+if not env.bool("PUBLIC_CHAIN", default=True):
+    PUBLIC_MIDDLEWARE = []
+# Paths whose requests always take the full chain, signed in or not: the admin (its login
+# too), shared previews and the staff calendar feed.
+FULL_CHAIN_PATHS = ["/admin/", "/preview/", "/calendar/"]
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
