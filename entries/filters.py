@@ -110,6 +110,12 @@ class EntryFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get("q", "") if self.is_valid() else ""
 
     @property
+    def text_query_alone(self):
+        """The valid text query when no other filter value is given, or ''."""
+        others = (name for name in self.filters if name != "q")
+        return "" if any(self.data.get(name) for name in others) else self.query
+
+    @property
     def is_active(self):
         """Whether any filter value was given (the form shows then; the heading counts them)."""
         return any(self.data.get(name) for name in self.filters)

@@ -317,8 +317,11 @@ def search(queryset, query):
             .order_by("-rank", "-pub_date", "-pk")
         )
     terms = words(query)
-    if not terms:
-        return queryset.none()
+    return search_words(queryset, terms) if terms else queryset.none()
+
+
+def search_words(queryset, terms):
+    """SQLite: the entries containing every one of `terms`, headline matches first."""
     in_headline = Q()
     # The body's text, not its markup; computed only for rows whose HTML contains the word.
     queryset = queryset.alias(

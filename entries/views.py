@@ -1,9 +1,10 @@
 from datetime import datetime
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as django_sitemap
 from django.db import connection
-from django.db.models import Func, IntegerField, Value
+from django.db.models import Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -13,13 +14,14 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from newsroom.cache import accept_query
-from newsroom.prepared import PreparedQuery
+from newsroom.prepared import COUNT_ROWS, PreparedQuery
 from newsroom.surrogate import add_keys
 
 from . import cache_keys, languages, search, suggestions
 from .filters import EntryFilter
 from .models import RELATED_ENTRIES, Entry, OldSlug, Topic
 from .pagination import VersionedPaginationMixin
+from .prepared_search import PreparedSearch
 
 
 class PublishedEntryMixin:
@@ -35,12 +37,18 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     filter values are a 400 showing the form's errors and no entries."""
 
     filterset_class = EntryFilter
+    pages = None  # see prepared_pages()
 
     def get_queryset(self):
         queryset = self.listing = self.get_listing_queryset()
         self.filterset = self.get_filterset(queryset)
         if not self.filterset.is_valid():
             return queryset.none()
+        self.pages = self.prepared_pages()
+        if self.pages is not None:
+            # The page's rows and the count are read by prepared queries: the filtered
+            # queryset need not be built (the paginator seeks within the listing's).
+            return queryset
         return self.filterset.qs
 
     def get_listing_queryset(self):
@@ -71,10 +79,22 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         return settings.ENTRIES_PER_PAGE
 
     def listing_pages(self):
-        # Without filter values the page's rows (and the count) are those of the listing
-        # queryset itself: read by queries compiled once per view (newsroom.prepared).
-        if not self.filterset.is_valid() or self.filterset.is_active:
-            return None
+        return self.pages
+
+    def prepared_pages(self):
+        """Rows and count by prepared queries (newsroom.prepared), compiled once per view:
+        without filter values, those of the listing queryset itself; with a text query
+        alone, those of its search (entries.prepared_search). Otherwise None."""
+        if self.filterset.is_active:
+            query = self.filterset.text_query_alone
+            if not query:
+                return None
+            searches = _SEARCHES.get(type(self))
+            if searches is None:
+                searches = _SEARCHES[type(self)] = PreparedSearch(
+                    type(self).prepared_listing, **self.prepared_inputs
+                )
+            return searches.pages(query, **self.prepared_values())
         queries = _LISTING_PAGES.get(type(self))
         if queries is None:
             queries = _LISTING_PAGES[type(self)] = self.prepare_listing_pages()
@@ -167,7 +187,9 @@ class TopicEntryListView(EntryListView):
         return filterset
 
     def get_context_data(self, **kwargs):
-        alternates = languages.alternates_of(self.topic, self.topic.translations())
+        topic = self.topic
+        translations = _TOPIC_TRANSLATIONS.objects(key=topic.translation_key, pk=topic.pk)
+        alternates = languages.alternates_of(topic, translations)
         return super().get_context_data(topic=self.topic, alternates=alternates, **kwargs)
 
 
@@ -213,9 +235,7 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         entry = self.object
-        translations = list(
-            Entry.objects.published().translations_of(entry).only("language", "slug")
-        )
+        translations = _ENTRY_TRANSLATIONS.objects(key=entry.translation_key, pk=entry.pk)
         return super().get_context_data(
             **self.neighbours(entry),
             translations=translations,
@@ -278,11 +298,26 @@ _PUBLIC_ENTRY = PreparedQuery(
 )
 # A listing's pages without filters, newest first and oldest first, by view class.
 LISTING_ORDERS = (("-pub_date", "-id"), ("pub_date", "id"))
-# The SQL of QuerySet.count(), as a column (an aggregate would group by every field).
-COUNT_ROWS = Func(template="COUNT(*)", output_field=IntegerField())
 _LISTING_PAGES = {}
+# A listing's searches (a text query alone), by view class.
+_SEARCHES = {}
 _TOPIC = PreparedQuery(
     lambda slug: Topic.objects.in_language().filter(slug=slug).order_by()[:2], slug=str
+)
+# The other language versions an entry or topic page links to.
+_ENTRY_TRANSLATIONS = PreparedQuery(
+    lambda key, pk: (
+        Entry.objects.published()
+        .translations_of(Entry(pk=pk, translation_key=key))
+        .only("language", "slug")
+    ),
+    key=UUID,
+    pk=int,
+)
+_TOPIC_TRANSLATIONS = PreparedQuery(
+    lambda key, pk: Topic.objects.translations_of(Topic(pk=pk, translation_key=key)),
+    key=UUID,
+    pk=int,
 )
 _PREVIOUS_ENTRY = _neighbour_query(lambda published, entry: published.before(entry)[:1])
 _NEXT_ENTRY = _neighbour_query(lambda published, entry: published.after(entry)[:1])

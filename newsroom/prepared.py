@@ -8,25 +8,36 @@ language, from stand-in values, and each run only puts the real values into the 
 The query may depend only on its declared inputs, on the current time read through `now()` (an
 implicit input) and on the active language: preparing compiles it once per input with a
 different stand-in and refuses (ImproperlyConfigured) unless exactly the parameters that follow
-that input change, each by the adaptation Django itself gave it. A value read elsewhere (e.g.
-`timezone.now()` called directly) changes between those compilations and is refused too.
+that input change, each by the adaptation Django itself gave it (an input of kind `Contains`,
+by its LIKE pattern). A value read elsewhere (e.g. `timezone.now()` called directly) changes
+between those compilations and is refused too.
 """
 
 import contextvars
 import threading
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import prefetch_related_objects
+from django.db.models import Func, IntegerField, prefetch_related_objects
 from django.db.models.query import ModelIterable, _get_from_db, get_related_populators
 from django.utils import timezone, translation
 
 _preparing_now = contextvars.ContextVar("prepared_now", default=None)
 
+# The SQL of QuerySet.count(), as a column (an aggregate would group by every field): a count
+# that can be prepared is `queryset.order_by().values_list(COUNT_ROWS)`.
+COUNT_ROWS = Func(template="COUNT(*)", output_field=IntegerField())
+
 
 def now():
     """The current time, as querysets that may be prepared must read it."""
     return _preparing_now.get() or timezone.now()
+
+
+class Contains(str):
+    """The kind of an input only compared with `__contains` or `__icontains`: its parameter is
+    the LIKE pattern Django makes of it (`%value%`, wildcards escaped)."""
 
 
 def _stand_in(kind, slot, variant):
@@ -35,8 +46,10 @@ def _stand_in(kind, slot, variant):
         return datetime(1901, 1, 1, tzinfo=UTC) + timedelta(days=slot, seconds=variant)
     if kind is int:
         return -(10**12) - 1000 * slot - variant
-    if kind is str:
+    if kind is str or kind is Contains:
         return f"prepared-stand-in-{slot}-{variant}"
+    if kind is UUID:
+        return UUID(int=(slot << 16) + variant)
     raise TypeError(f"no stand-in for {kind!r}")
 
 
@@ -44,6 +57,10 @@ def _adapter(kind, connection):
     """What Django makes of a value of `kind` on its way to this database."""
     if kind is datetime:
         return connection.ops.adapt_datetimefield_value
+    if kind is Contains:
+        return lambda value: f"%{connection.ops.prep_for_like_query(value)}%"
+    if kind is UUID and not connection.features.has_native_uuid_field:
+        return lambda value: value.hex
     return None
 
 
@@ -70,9 +87,10 @@ class _Compiled:
 
 
 class PreparedQuery:
-    """`build(**inputs)` returns the queryset; `inputs` name each input's type (datetime, int
-    or str). `rows(**values)` gives the rows (values_list querysets), `objects(**values)` the
-    model instances (with select_related and prefetch_related as the queryset asks).
+    """`build(**inputs)` returns the queryset; `inputs` name each input's type (datetime, int,
+    str, UUID or Contains). `rows(**values)` gives the rows (values_list querysets),
+    `objects(**values)` the model instances (with select_related and prefetch_related as the
+    queryset asks).
 
     With `window=True` the queryset is built unsliced and each run reads `limit` rows from
     `offset` on (both bound as parameters: one SQL for every page of a listing).
