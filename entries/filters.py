@@ -12,6 +12,8 @@ from django.utils.dates import MONTHS as MONTH_NAMES
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from newsroom.prepared import PreparedQuery
+
 from . import search
 from .models import Topic
 
@@ -24,35 +26,45 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class ShortListChoiceIterator(django_filters.fields.ModelChoiceIterator):
-    """The choices read with one plain query. Django's own iterator reads through
-    `QuerySet.iterator()`, a server-side cursor on PostgreSQL: DECLARE, FETCH and CLOSE, three
-    round trips on every listing page for a list of a few topics."""
+class TopicChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """The page's language's topics, read with one plain query compiled once per thread and
+    language (newsroom.prepared). Django's own iterator reads through `QuerySet.iterator()`, a
+    server-side cursor on PostgreSQL: DECLARE, FETCH and CLOSE, three round trips on every
+    listing page for a list of a few topics."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        for obj in _TOPICS.objects():
             yield self.choice(obj)
 
 
-class ShortListChoiceField(django_filters.fields.ModelChoiceField):
-    iterator = ShortListChoiceIterator
+class TopicChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = TopicChoiceIterator
 
 
-class ShortListChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = ShortListChoiceField
+class TopicChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = TopicChoiceField
+
+
+def language_topics(request=None):
+    """The topic filter's queryset: the page's language's topics."""
+    return Topic.objects.in_language()
+
+
+# Its choices, listed by the iterator above (a given value is still checked by the queryset).
+_TOPICS = PreparedQuery(language_topics)
 
 
 class EntryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_text", max_length=200, strip=True
     )
-    topic = ShortListChoiceFilter(
+    topic = TopicChoiceFilter(
         field_name="topics",
         to_field_name="slug",
         label=_("Topic"),
-        queryset=lambda request: Topic.objects.in_language(),  # the page's language's topics
+        queryset=language_topics,
         empty_label=_("All topics"),
     )
     # Years 1 and 9999 are refused too: their bounds, made in TIME_ZONE and turned into UTC,
