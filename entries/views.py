@@ -3,8 +3,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as django_sitemap
-from django.db import connection
-from django.db.models import Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from newsroom.cache import accept_query
-from newsroom.prepared import COUNT_ROWS, PreparedQuery
+from newsroom.prepared import COUNT_ROWS, PreparedQuery, PreparedUnion
 from newsroom.surrogate import add_keys
 
 from . import cache_keys, languages, search, suggestions
@@ -235,9 +233,9 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         entry = self.object
-        translations = _ENTRY_TRANSLATIONS.objects(key=entry.translation_key, pk=entry.pk)
+        neighbours, translations = self.links(entry)
         return super().get_context_data(
-            **self.neighbours(entry),
+            **neighbours,
             translations=translations,
             alternates=languages.alternates_of(entry, translations),
             **kwargs,
@@ -245,31 +243,25 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
 
     @staticmethod
     def neighbours(entry):
-        """The older, newer and related entries shown around `entry`, in its language (the
-        prepared queries are the language's: a preview may be read under another address)."""
-        with translation.override(entry.language):
-            return EntryDetailView._neighbours(entry)
+        """The older, newer and related entries shown around `entry`, in its language."""
+        return EntryDetailView.links(entry)[0]
 
     @staticmethod
-    def _neighbours(entry):
-        values = {"pub_date": entry.pub_date, "pk": entry.pk}
-        if connection.features.supports_slicing_ordering_in_compound:
-            # One round trip instead of three (PostgreSQL): the three parts in a UNION ALL,
-            # each row marked with the part it answers.
-            found = {0: [], 1: [], 2: []}
-            for neighbour in _NEIGHBOURS.objects(**values):
-                found[neighbour.neighbour].append(neighbour)
-            related = sorted(found[2], key=lambda e: (e.pub_date, e.pk), reverse=True)
-            return {
-                "previous_entry": next(iter(found[0]), None),
-                "next_entry": next(iter(found[1]), None),
-                "related_entries": related,
-            }
-        return {
-            "previous_entry": next(iter(_PREVIOUS_ENTRY.objects(**values)), None),
-            "next_entry": next(iter(_NEXT_ENTRY.objects(**values)), None),
-            "related_entries": _RELATED_ENTRIES.objects(**values),
+    def links(entry):
+        """The entries `entry`'s page links to, in one query: its neighbours (as neighbours()
+        gives them) and its other language versions. The prepared queries are those of the
+        entry's language: a preview may be read under another address."""
+        with translation.override(entry.language):
+            previous, following, related, translations = _ENTRY_LINKS.objects(
+                pub_date=entry.pub_date, pk=entry.pk, key=entry.translation_key
+            )
+        neighbours = {
+            "previous_entry": next(iter(previous), None),
+            "next_entry": next(iter(following), None),
+            # In the related query's order, which a UNION ALL does not keep.
+            "related_entries": sorted(related, key=lambda e: (e.pub_date, e.pk), reverse=True),
         }
+        return neighbours, translations
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
@@ -277,13 +269,13 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
         return add_keys(response, cache_keys.entry_page_keys(self.object, linked))
 
 
-def _neighbour_query(pick):
-    """The links to other entries show a headline and a date: no body or search vector."""
+# The links to other entries show a headline and a date: no body or search vector.
+LINK_FIELDS = ("headline", "slug", "pub_date", "language")
 
+
+def _neighbour_query(pick):
     def build(pub_date, pk):
-        published = (
-            Entry.objects.published().in_language().only("headline", "slug", "pub_date", "language")
-        )
+        published = Entry.objects.published().in_language().only(*LINK_FIELDS)
         return pick(published, Entry(pk=pk, pub_date=pub_date))
 
     return PreparedQuery(build, pub_date=datetime, pk=int)
@@ -309,7 +301,7 @@ _ENTRY_TRANSLATIONS = PreparedQuery(
     lambda key, pk: (
         Entry.objects.published()
         .translations_of(Entry(pk=pk, translation_key=key))
-        .only("language", "slug")
+        .only(*LINK_FIELDS)
     ),
     key=UUID,
     pk=int,
@@ -324,18 +316,8 @@ _NEXT_ENTRY = _neighbour_query(lambda published, entry: published.after(entry)[:
 _RELATED_ENTRIES = _neighbour_query(
     lambda published, entry: published.related_to(entry)[:RELATED_ENTRIES]
 )
-
-
-def _all_neighbours(published, entry):
-    parts = [
-        published.before(entry).annotate(neighbour=Value(0))[:1],
-        published.after(entry).annotate(neighbour=Value(1))[:1],
-        published.related_to(entry).annotate(neighbour=Value(2))[:RELATED_ENTRIES],
-    ]
-    return parts[0].union(*parts[1:], all=True)
-
-
-_NEIGHBOURS = _neighbour_query(_all_neighbours)
+# Everything an entry page links to, in one round trip on every database.
+_ENTRY_LINKS = PreparedUnion(_PREVIOUS_ENTRY, _NEXT_ENTRY, _RELATED_ENTRIES, _ENTRY_TRANSLATIONS)
 
 
 def sitemap(request, **kwargs):

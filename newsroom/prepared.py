@@ -84,6 +84,16 @@ class _Compiled:
             self.from_db = _get_from_db(klass_info["model"], fetch_mode)
             self.populators = get_related_populators(klass_info, select, queryset.db, fetch_mode)
             self.annotations = compiler.annotation_col_map
+            # What a union of prepared queries needs the same in each (PreparedUnion).
+            self.columns = (
+                klass_info["model"],
+                tuple(self.init_list),
+                tuple(self.annotations),
+                compiler.col_count,
+                len(self.populators),
+            )
+        else:
+            self.columns = None
 
 
 class PreparedQuery:
@@ -163,30 +173,32 @@ class PreparedQuery:
             compiled = cache[language] = self._prepare()
         return compiled
 
-    def _run(self, compiled, values):
-        values["now"] = timezone.now()
+    def _params(self, compiled, values):
         params = compiled.params.copy()
         for position, name, adapt in compiled.slots:
             value = values[name]
             params[position] = adapt(value) if adapt else value
         if self.window:
             params += [values["limit"], values["offset"]]
-        compiler = compiled.compiler
-        with compiler.connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        if compiled.converters:
-            rows = compiler.apply_converters(rows, compiled.converters)
-        return rows
+        return params
+
+    def _run(self, compiled, values):
+        values["now"] = timezone.now()
+        with compiled.compiler.connection.cursor() as cursor:
+            cursor.execute(compiled.sql, self._params(compiled, values))
+            return _converted(compiled, cursor.fetchall())
 
     def rows(self, **values):
         return [tuple(row) for row in self._run(self._compiled(), values)]
 
     def objects(self, **values):
         compiled = self._compiled()
+        return self._objects(compiled, self._run(compiled, values))
+
+    def _objects(self, compiled, rows):
         db = compiled.queryset.db
         found = []
-        for row in self._run(compiled, values):
+        for row in rows:
             obj = compiled.from_db(db, compiled.init_list, row[compiled.model_slice])
             for populator in compiled.populators:
                 populator.populate(row, obj)
@@ -203,6 +215,45 @@ class PreparedQuery:
             if rest:
                 prefetch_related_objects(found, *rest)
         return found
+
+
+class PreparedUnion:
+    """Prepared queries run in one round trip: a UNION ALL of each as a subquery, so each keeps
+    its own ORDER BY and LIMIT (which Django's union() cannot do on SQLite). They must select
+    the same columns of one model. `objects(**values)` gives a list of instances per query,
+    each query reading the values it declares; the order of rows within one query's list is
+    the database's (a UNION ALL promises none)."""
+
+    def __init__(self, *parts):
+        self.parts = parts
+
+    def objects(self, **values):
+        values["now"] = timezone.now()
+        parts = [(part, part._compiled()) for part in self.parts]
+        columns = {compiled.columns for _, compiled in parts}
+        if len(columns) != 1 or None in columns:
+            raise ImproperlyConfigured("The queries of a union must select one model's columns.")
+        sql = " UNION ALL ".join(
+            f"SELECT {number} AS prepared_part, * FROM ({compiled.sql}) prepared_{number}"
+            for number, (_, compiled) in enumerate(parts)
+        )
+        params = [p for part, compiled in parts for p in part._params(compiled, values)]
+        with parts[0][1].compiler.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        by_part = [[] for _ in parts]
+        for row in rows:
+            by_part[row[0]].append(row[1:])
+        return [
+            part._objects(compiled, _converted(compiled, found))
+            for (part, compiled), found in zip(parts, by_part, strict=True)
+        ]
+
+
+def _converted(compiled, rows):
+    if compiled.converters:
+        return compiled.compiler.apply_converters(rows, compiled.converters)
+    return rows
 
 
 def _fill_prefetched(obj, name, related):
