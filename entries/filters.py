@@ -102,7 +102,9 @@ class EntryFilter(django_filters.FilterSet):
         key = (type(self), tuple(self.filters), get_language())
         form_class = self._form_classes.get(key)
         if form_class is None:
-            form_class = self._form_classes[key] = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = FieldCopies(form_class.base_fields)
+            self._form_classes[key] = form_class
         return form_class
 
     def filter_queryset(self, queryset):
@@ -146,6 +148,21 @@ class FilterCopies(dict):
             if copied.method is not None:
                 copied.method = copied.method  # a FilterMethod bound to the copy, not the original
         return copies
+
+
+class FieldCopies(dict):
+    """A form class's `base_fields`, which Django deep-copies for every form made: each field,
+    its widget and, item by item, its list of choices (the month names: most of what copying
+    the fields cost). The copies are Django's own, sharing only those lists: nothing changes
+    one in place (a request may replace a widget's whole list, never an item of the field's)."""
+
+    def __deepcopy__(self, memo):
+        for field in self.values():
+            # django-filter keeps a choice field's list in the iterator it makes of it.
+            choices = getattr(getattr(field, "_choices", None), "choices", None)
+            if isinstance(choices, list):
+                memo[id(choices)] = choices
+        return {name: copy.deepcopy(field, memo) for name, field in self.items()}
 
 
 # `from` and `to` are the public parameter names; `from` cannot be a class attribute.

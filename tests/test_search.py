@@ -98,6 +98,14 @@ def test_the_query_is_escaped_where_it_is_shown(client):
     assert "“&lt;script&gt;x&lt;/script&gt;”" in html
 
 
+def test_highlight_escapes_every_piece_around_the_marks():
+    pattern = search.highlight_pattern("securite")
+    assert str(search.highlight('"Sécurité" & <b>sécurité\'s</b>', pattern)) == (
+        "&quot;<mark>Sécurité</mark>&quot; &amp; &lt;b&gt;<mark>sécurité</mark>&#x27;s&lt;/b&gt;"
+    )
+    assert str(search.highlight("<nothing>", pattern)) == "&lt;nothing&gt;"
+
+
 def test_highlight_escapes_first():
     pattern = search.highlight_pattern("amp")
     assert str(search.highlight("a & amp <amp>", pattern)) == (
