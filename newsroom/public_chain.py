@@ -2,10 +2,11 @@
 
 Sessions, CSRF, the signed-in user, messages and the login lockout serve editors. An anonymous
 GET or HEAD of a public page uses none of them (no public view or template reads the user, a
-session, a message or a CSRF token), yet each would run on every such request. So the first
-middleware chooses per request: the rest of MIDDLEWARE, or PUBLIC_MIDDLEWARE, the same list
-without them, built by Django's rules into a handler of its own (with its own view, template
-response and exception middleware). Both give the same status, headers and body for the
+session, a message or a CSRF token), yet each would run on every such request. So this
+middleware chooses per request: the rest of MIDDLEWARE after it, or PUBLIC_MIDDLEWARE, the same
+list without them, built by Django's rules into a handler of its own (with its own view,
+template response and exception middleware). What comes before it (the page cache, security
+headers, static files) is shared by both. Both give the same status, headers and body for the
 requests sent the short way (tests/test_public_chain.py).
 
 The full chain takes every request that is not a GET or HEAD, that carries a session or

@@ -55,9 +55,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: anonymous GET/HEAD requests of public pages take PUBLIC_MIDDLEWARE (below) instead
-    # of the rest of this list (newsroom/public_chain.py).
-    "newsroom.public_chain.PublicChainMiddleware",
     # Outermost, so it stores and replays the final headers (CSP, security, validators) of
     # public pages; newsroom.wsgi answers cached pages before Django's handler even starts.
     "newsroom.cache.PageCacheMiddleware",
@@ -69,6 +66,9 @@ MIDDLEWARE = [
     "newsroom.request_guard.RequestGuardMiddleware",
     # Right after SecurityMiddleware, as whitenoise asks, so static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous GET/HEAD requests of public pages take PUBLIC_MIDDLEWARE (below) instead of the
+    # rest of this list (newsroom/public_chain.py); static files never get this far.
+    "newsroom.public_chain.PublicChainMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language comes from the URL's prefix (none: the default), never from the request's
     # headers, so a page is one cache entry; the admin follows the editor's browser.
@@ -90,7 +90,8 @@ _EDITOR_MIDDLEWARE = {
     "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
 }
-PUBLIC_MIDDLEWARE = [m for m in MIDDLEWARE[1:] if m not in _EDITOR_MIDDLEWARE]
+_rest = MIDDLEWARE[MIDDLEWARE.index("newsroom.public_chain.PublicChainMiddleware") + 1 :]
+PUBLIC_MIDDLEWARE = [m for m in _rest if m not in _EDITOR_MIDDLEWARE]
 if not env.bool("PUBLIC_CHAIN", default=True):
     PUBLIC_MIDDLEWARE = []
 # Paths whose requests always take the full chain, signed in or not: the admin (its login
