@@ -1,0 +1,57 @@
+"""`<picture>` for a photo: WebP and JPEG renditions at their widths, from rows only (no file
+is opened or checked). The markup is templates/jinja2/includes/picture.html; the markup of the
+photos shown lately is kept (every listing card has one; each took a fifth of the card's work
+to build)."""
+
+from django.conf import settings
+from django.template import engines
+
+# The column is at most 46rem wide (44rem of image), below that the viewport less its padding;
+# images are never shown wider than themselves.
+IMAGE_SIZES = "(min-width: 48rem) min(44rem, {w}px), min(calc(100vw - 2rem), {w}px)"
+# Listing cards show the photo as a 10.5rem thumbnail from 48rem on (static/css/site.css).
+CARD_SIZES = "(min-width: 48rem) min(10.5rem, {w}px), min(calc(100vw - 2rem), {w}px)"
+DEFAULT_WIDTH = 640
+TEMPLATE = "includes/picture.html"
+
+
+def picture(image, lazy=False, sizes=IMAGE_SIZES):
+    """The photo's <picture>; without renditions (not made yet) the original's <img>."""
+    key = (
+        image.file.name,
+        repr(image.rendition_sources),
+        image.shown_alt_text,  # in the page language
+        image.width,
+        image.height,
+        bool(lazy),
+        sizes,
+        settings.MEDIA_URL,
+    )
+    html = _built.get(key)
+    if html is None:
+        html = _build(image, bool(lazy), sizes)
+        if len(_built) >= 1024:  # bounded: photos come and go
+            _built.clear()
+        _built[key] = html
+    return html
+
+
+_built = {}
+
+
+def _build(image, lazy, sizes):
+    renditions = image.renditions_by_format()
+    jpeg, webp = renditions.get("jpeg", []), renditions.get("webp", [])
+    fallback = jpeg and next((r for r in reversed(jpeg) if r.width <= DEFAULT_WIDTH), jpeg[0])
+    markup = engines["jinja2"].env.get_template(TEMPLATE).module.picture
+    return markup(
+        image=image,
+        jpeg=jpeg,
+        webp=webp,
+        fallback=fallback,
+        sizes=sizes.format(w=image.width),
+        lazy=lazy,
+    )
+
+
+GLOBALS = {"picture": picture, "CARD_SIZES": CARD_SIZES}
