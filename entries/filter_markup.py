@@ -18,21 +18,22 @@ def filter_fields(form):
     """The listing filter's fields, each with its label and errors. Django renders every label
     and widget (and each <option>) through a template; for a valid form the result depends only
     on the fields' values and choices, so it is rendered once per combination of those and then
-    reused. Never stale: the topics are read (one query, as before) to make the key."""
+    reused. Never stale: the topics are read (one query, as before) to make the key; labels and
+    fixed choices (months) come from the code, so the language stands for them."""
     if form.errors:
         return _render(form)
     # django-filter makes a new form class per request: the key names what the HTML shows.
     key = [get_language(), type(form).__qualname__, form.prefix, form.auto_id, form.label_suffix]
     for name, field in form.fields.items():
-        widget = field.widget
-        key.append((name, type(field), type(widget), field.label, repr(widget.attrs)))
-        if isinstance(field, forms.ChoiceField):
-            # Read once (the form is validated already), as plain pairs: the key and the
-            # widget use the same list.
+        key.append((name, type(field), type(field.widget), repr(field.widget.attrs)))
+        if isinstance(field, forms.ModelChoiceField):
+            # Read once, as plain pairs: the key and the widget use the same list.
             choices = [(str(value), str(label)) for value, label in field.choices]
-            widget.choices = choices
+            field.widget.choices = choices
             key.append(tuple(choices))
-        key.append((name, repr(form[name].value())))
+        elif isinstance(field, forms.ChoiceField):
+            key.append(tuple(value for value, _ in field.choices))
+        key.append(repr(form[name].value()))
     key = tuple(key)
     html = _rendered.get(key)
     if html is None:

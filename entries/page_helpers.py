@@ -92,8 +92,13 @@ class PageQuery:
         return f"?{self.before}page={number}{self.after}"
 
 
-def page_query(request):
-    return PageQuery(request.GET)
+def page_query(query):
+    return PageQuery(query)
+
+
+def with_page(query, number):
+    """A pagination link: `query` (a PageQuery) with `page` set to `number`."""
+    return query.url(number)
 
 
 def language_alternates(context_alternates, request):
@@ -197,13 +202,14 @@ GLOBALS = {
     "static": static,
     "canonical_url": canonical_url,
     "absolute_url": absolute_url,
-    "page_query": page_query,
     "language_alternates": language_alternates,
     "x_default": x_default,
     "news_article": news_article,
     "entry_body": entry_body,
 }
 FILTERS = {
+    "page_query": page_query,
+    "with_page": with_page,
     "truncatechars": truncatechars,
     "date": date,
     "isoformat": isoformat,

@@ -9,6 +9,7 @@ translations already in place: a page in French looks up no string while it rend
 """
 
 import html
+import re
 from functools import cached_property
 
 import jinja2
@@ -22,13 +23,16 @@ from markupsafe import Markup
 
 from . import filter_markup, page_helpers, pictures
 
+# A character django.utils.html.escape would replace.
+_NEEDS_ESCAPING = re.compile(r"[&<>\"']").search
+
 
 def escape(value):
     """`value` as Django's templates print it: escaped (django.utils.html.escape) unless it is
-    already HTML. Called for every `{{ ... }}`, so the usual types are tested first."""
+    already HTML. Called for every `{{ ... }}`, so the usual cases are tested first."""
     kind = type(value)
     if kind is str:
-        return html.escape(value)
+        return html.escape(value) if _NEEDS_ESCAPING(value) else value
     if kind is SafeString or kind is Markup:
         return value
     if hasattr(value, "__html__"):

@@ -20,3 +20,28 @@ def test_truncatechars_shortcut_gives_what_django_gives(text, length):
         assert type(ours) is type(django_s)
         if length.lstrip("-").isdigit():  # Jinja2 templates give the length as a number
             assert truncatechars(value, int(length)) == django_s
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "page=3",
+        "q=union&page=2",
+        "page=2&q=union",
+        "year=2024&page=1&month=5",
+        "topic=a&topic=b&q=%C3%A9t%C3%A9+%26+co&page=7",
+        "page=1&page=2&x=%3Cb%3E",
+        "q=a+b&empty=&%E2%9C%93=1",
+    ],
+)
+def test_pagination_links_keep_the_query_as_django_would_write_it(query):
+    from django.http import QueryDict
+
+    from entries.page_helpers import page_query, with_page
+
+    get = QueryDict(query)
+    for number in (1, 2, 19):
+        expected = get.copy()
+        expected["page"] = number
+        assert with_page(page_query(get), number) == f"?{expected.urlencode()}"
