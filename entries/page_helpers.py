@@ -38,6 +38,15 @@ def url(view_name, *args):
     return _reverse(view_name, args, translation.get_language(), get_script_prefix(), get_urlconf())
 
 
+def url_in(language):
+    """`url()` in a language's templates: the language is known, not looked up."""
+
+    def url(view_name, *args):
+        return _reverse(view_name, args, language, get_script_prefix(), get_urlconf())
+
+    return url
+
+
 @lru_cache(maxsize=1024)
 def _reverse(view_name, args, language, script_prefix, urlconf):
     with translation.override(language):
@@ -146,9 +155,18 @@ def isoformat(value):
     return localtime(value).isoformat()
 
 
-def news_date_filter(value, with_time=False):
-    """An entry's date in the page language's news style (entries.dates.news_date)."""
-    return news_date(value, with_time=bool(with_time)) if value else ""
+def news_date_filter(value, with_time=False, language=None):
+    """An entry's date in the page language's news style (newsroom.i18n.news_date)."""
+    return news_date(value, with_time=bool(with_time), language=language) if value else ""
+
+
+def news_date_in(language):
+    """`|news_date` in a language's templates."""
+
+    def news_date(value, with_time=False):
+        return news_date_filter(value, with_time, language)
+
+    return news_date
 
 
 def highlight(text, pattern):

@@ -15,12 +15,14 @@ DEFAULT_WIDTH = 640
 TEMPLATE = "includes/picture.html"
 
 
-def picture(image, lazy=False, sizes=IMAGE_SIZES):
-    """The photo's <picture>; without renditions (not made yet) the original's <img>."""
+def picture(image, lazy=False, sizes=IMAGE_SIZES, language=None):
+    """The photo's <picture>; without renditions (not made yet) the original's <img>. Its
+    text is in `language`, the active one (given by a language's template environment)."""
+    alt = image.text_in("alt_text", language)
     key = (
         image.file.name,
         repr(image.rendition_sources),
-        image.shown_alt_text,  # in the page language
+        alt,
         image.width,
         image.height,
         bool(lazy),
@@ -29,7 +31,7 @@ def picture(image, lazy=False, sizes=IMAGE_SIZES):
     )
     html = _built.get(key)
     if html is None:
-        html = _build(image, bool(lazy), sizes)
+        html = _build(image, alt, bool(lazy), sizes)
         if len(_built) >= 1024:  # bounded: photos come and go
             _built.clear()
         _built[key] = html
@@ -39,13 +41,14 @@ def picture(image, lazy=False, sizes=IMAGE_SIZES):
 _built = {}
 
 
-def _build(image, lazy, sizes):
+def _build(image, alt, lazy, sizes):
     renditions = image.renditions_by_format()
     jpeg, webp = renditions.get("jpeg", []), renditions.get("webp", [])
     fallback = jpeg and next((r for r in reversed(jpeg) if r.width <= DEFAULT_WIDTH), jpeg[0])
     markup = engines["jinja2"].env.get_template(TEMPLATE).module.picture
     return markup(
         image=image,
+        alt=alt,
         jpeg=jpeg,
         webp=webp,
         fallback=fallback,
@@ -54,4 +57,13 @@ def _build(image, lazy, sizes):
     )
 
 
-GLOBALS = {"picture": picture, "CARD_SIZES": CARD_SIZES}
+def picture_filter(language):
+    """`image|picture(lazy, sizes)` in a language's templates."""
+
+    def picture_in(image, lazy=False, sizes=IMAGE_SIZES):
+        return picture(image, lazy, sizes, language)
+
+    return picture_in
+
+
+GLOBALS = {"CARD_SIZES": CARD_SIZES}

@@ -115,7 +115,17 @@ class PageEnvironment(jinja2.Environment):
         if environment is None:
             environment = self.overlay()
             environment.language = language
-            environment.globals = {**self.globals, "LANGUAGE_CODE": language}
+            # What depends on the language is bound to it, not looked up while rendering.
+            environment.globals = {
+                **self.globals,
+                "LANGUAGE_CODE": language,
+                "url": page_helpers.url_in(language),
+            }
+            environment.filters = {
+                **self.filters,
+                "news_date": page_helpers.news_date_in(language),
+                "picture": pictures.picture_filter(language),
+            }
             self.languages[language] = environment
         return environment
 
@@ -152,7 +162,7 @@ def environment(**options):
         **pictures.GLOBALS,
         **filter_markup.GLOBALS,
     )
-    env.filters.update(page_helpers.FILTERS)
+    env.filters.update(page_helpers.FILTERS, picture=pictures.picture)
     env.filters.update(escape=escape, e=escape, forceescape=escape)
     page_helpers.forget_on_setting_changes(env)
     return env
