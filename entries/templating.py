@@ -99,6 +99,29 @@ class DjangoTranslations(InternationalizationExtension):
         return nodes.Output([nodes.Call(interpolate, [nodes.Const(text)], values, None, None)])
 
 
+def join_outputs(template):
+    """Adjacent outputs made one: `<a>{% trans %}Next{% endtrans %}</a>` is then one piece
+    of text, yielded once, instead of three (each yield resumes every template generator
+    between it and the page)."""
+    for node in template.find_all(nodes.Node):
+        for field in node.fields:
+            statements = getattr(node, field)
+            if not isinstance(statements, list) or len(statements) < 2:
+                continue
+            joined = []
+            for statement in statements:
+                if (
+                    isinstance(statement, nodes.Output)
+                    and joined
+                    and type(joined[-1]) is nodes.Output
+                ):
+                    joined[-1].nodes.extend(statement.nodes)
+                else:
+                    joined.append(statement)
+            statements[:] = joined
+    return template
+
+
 class PageEnvironment(jinja2.Environment):
     """Hands each template out compiled for the active language (see the module's doc)."""
 
@@ -128,6 +151,9 @@ class PageEnvironment(jinja2.Environment):
             }
             self.languages[language] = environment
         return environment
+
+    def _parse(self, source, name, filename):
+        return join_outputs(super()._parse(source, name, filename))
 
     def get_template(self, name, parent=None, globals=None):
         if self.overlayed:
