@@ -75,7 +75,7 @@ def canonical_url(context):
     return address
 
 
-def absolute_url(request, address):
+def absolute_url(address, request):
     """`address` made absolute on this site, unless it already is (photos on a bucket or CDN)."""
     return request.build_absolute_uri(address)
 
@@ -110,10 +110,8 @@ def with_page(query, number):
     return query.url(number)
 
 
-def language_alternates(context_alternates, request):
-    """This page in each language (entries.languages): the view's list, or the listing's."""
-    if context_alternates:
-        return context_alternates
+def page_alternates(request):
+    """The listing's pages in each language, for a page without its own (entries.languages)."""
     return languages.page_alternates(request)
 
 
@@ -183,7 +181,7 @@ def json_ld(data):
     return SafeString(text)  # escaped just above
 
 
-def news_article(request, entry):
+def news_article(entry, request):
     """schema.org NewsArticle data for an entry page."""
     absolute = request.build_absolute_uri
     publisher = {"@type": "Organization", "name": "Newsroom", "url": absolute("/")}
@@ -215,17 +213,13 @@ def entry_body(entry):
     return body.render(entry, skip_summary=True)
 
 
-GLOBALS = {
-    "url": url,
-    "static": static,
-    "canonical_url": canonical_url,
+GLOBALS = {"url": url, "static": static, "canonical_url": canonical_url}
+FILTERS = {
     "absolute_url": absolute_url,
-    "language_alternates": language_alternates,
+    "page_alternates": page_alternates,
     "x_default": x_default,
     "news_article": news_article,
     "entry_body": entry_body,
-}
-FILTERS = {
     "page_query": page_query,
     "with_page": with_page,
     "truncatechars": truncatechars,

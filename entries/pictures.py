@@ -11,11 +11,13 @@ from django.template import engines
 IMAGE_SIZES = "(min-width: 48rem) min(44rem, {w}px), min(calc(100vw - 2rem), {w}px)"
 # Listing cards show the photo as a 10.5rem thumbnail from 48rem on (static/css/site.css).
 CARD_SIZES = "(min-width: 48rem) min(10.5rem, {w}px), min(calc(100vw - 2rem), {w}px)"
+# By where the photo is shown.
+SIZES = {"column": IMAGE_SIZES, "card": CARD_SIZES}
 DEFAULT_WIDTH = 640
 TEMPLATE = "includes/picture.html"
 
 
-def picture(image, lazy=False, sizes=IMAGE_SIZES, language=None):
+def picture(image, lazy=False, sizes="column", language=None):
     """The photo's <picture>; without renditions (not made yet) the original's <img>. Its
     text is in `language`, the active one (given by a language's template environment)."""
     alt = image.text_in("alt_text", language)
@@ -52,7 +54,7 @@ def _build(image, alt, lazy, sizes):
         jpeg=jpeg,
         webp=webp,
         fallback=fallback,
-        sizes=sizes.format(w=image.width),
+        sizes=SIZES[sizes].format(w=image.width),
         lazy=lazy,
     )
 
@@ -60,10 +62,7 @@ def _build(image, alt, lazy, sizes):
 def picture_filter(language):
     """`image|picture(lazy, sizes)` in a language's templates."""
 
-    def picture_in(image, lazy=False, sizes=IMAGE_SIZES):
+    def picture_in(image, lazy=False, sizes="column"):
         return picture(image, lazy, sizes, language)
 
     return picture_in
-
-
-GLOBALS = {"CARD_SIZES": CARD_SIZES}

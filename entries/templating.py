@@ -185,7 +185,6 @@ def environment(**options):
         npgettext=npgettext,
         interpolate=interpolate,
         **page_helpers.GLOBALS,
-        **pictures.GLOBALS,
         **filter_markup.GLOBALS,
     )
     env.filters.update(page_helpers.FILTERS, picture=pictures.picture)
