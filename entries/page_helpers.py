@@ -167,6 +167,11 @@ def news_date_in(language):
     return news_date
 
 
+def minutes(duration):
+    """A timedelta in whole minutes, as `{% widthratio duration.total_seconds 60 1 %}` gave."""
+    return str(round(duration.total_seconds() / 60))
+
+
 def highlight(text, pattern):
     """Text escaped, then the search words in it marked (see `entries.search.highlight`)."""
     return search.highlight(text, pattern)
@@ -227,6 +232,7 @@ FILTERS = {
     "isoformat": isoformat,
     "news_date": news_date_filter,
     "highlight": highlight,
+    "minutes": minutes,
     "og_locale": og_locale,
     "json_ld": json_ld,
     "urlencode": defaultfilters.urlencode,

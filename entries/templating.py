@@ -5,7 +5,9 @@ Two things keep every page byte for byte what Django's engine made of the same t
 output is escaped as Django escapes (`&#x27;` and `&quot;`, where MarkupSafe writes `&#39;` and
 `&#34;`), and `{% trans %}` goes through Django's catalogues. Each language gets its own copy of
 the environment (`for_language`), whose templates are compiled with their constant
-translations already in place: a page in French looks up no string while it renders.
+translations already in place: a page in French looks up no string while it renders. (So a
+template is rendered in the language that was active when it was looked up, as Django's
+TemplateResponse and render_to_string do.)
 """
 
 import html
@@ -15,6 +17,7 @@ from functools import cached_property
 import jinja2
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.html import escape as django_escape
 from django.utils.safestring import SafeString
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
@@ -93,7 +96,7 @@ class DjangoTranslations(InternationalizationExtension):
             else:
                 text = translation.pgettext(context, singular)
         if not variables:
-            return nodes.Output([nodes.TemplateData(text % {})])
+            return nodes.Output([nodes.TemplateData(text.replace("%%", "%"))])
         values = [nodes.Keyword(name, value) for name, value in variables.items()]
         interpolate = nodes.Name("interpolate", "load")
         return nodes.Output([nodes.Call(interpolate, [nodes.Const(text)], values, None, None)])
@@ -188,6 +191,6 @@ def environment(**options):
         **filter_markup.GLOBALS,
     )
     env.filters.update(page_helpers.FILTERS, picture=pictures.picture)
-    env.filters.update(escape=escape, e=escape, forceescape=escape)
+    env.filters.update(escape=escape, e=escape, forceescape=django_escape)
     page_helpers.forget_on_setting_changes(env)
     return env
