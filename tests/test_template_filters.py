@@ -3,6 +3,7 @@ Django's give."""
 
 import pytest
 from django.template import defaultfilters
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from entries.page_helpers import truncatechars
@@ -10,10 +11,25 @@ from entries.page_helpers import truncatechars
 
 @pytest.mark.parametrize(
     "text",
-    ["", "Short.", "x" * 300, "x" * 301, "e\u0301" * 250, "\u0958" * 160, "<b>a & b</b>" * 30],
+    [
+        "",
+        "Short.",
+        "x" * 300,
+        "x" * 301,
+        "e\u0301" * 250,
+        "\u0958" * 160,
+        "<b>a & b</b>" * 30,
+        "L\u2019OTAN r\u00e9it\u00e8re son plein soutien \u00ab \u00e0 l\u2019UE \u00bb " * 8,
+    ],
 )
-@pytest.mark.parametrize("length", ["300", "200", "0", "-1", "abc"])
-def test_truncatechars_shortcut_gives_what_django_gives(text, length):
+@pytest.mark.parametrize("length", ["300", "200", "1", "0", "-1", "abc"])
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_truncatechars_shortcut_gives_what_django_gives(text, length, language):
+    with translation.override(language):
+        check_truncatechars(text, length)
+
+
+def check_truncatechars(text, length):
     for value in (text, mark_safe(text)):
         ours, django_s = truncatechars(value, length), defaultfilters.truncatechars(value, length)
         assert ours == django_s
