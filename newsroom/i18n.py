@@ -63,14 +63,16 @@ class LanguageMiddleware:
         return response
 
 
-def news_date(value, with_time=False):
+def news_date(value, with_time=False, language=None):
     """`value` in the site's time zone, in the active language's news style: `17 Sep. 2024`
-    in English, `17 sept. 2024` in French (NEWS_DATE_FORMAT in newsroom/formats/<code>/)."""
+    in English, `17 sept. 2024` in French (NEWS_DATE_FORMAT in newsroom/formats/<code>/).
+    `language`, when the caller knows it is the active one, saves looking it up."""
     value = localtime(value)
     name = "NEWS_DATETIME_FORMAT" if with_time else "NEWS_DATE_FORMAT"
     if with_time:
         return date_format(value, _news_format(name))
-    return _format_day(translation.get_language(), name, value.year, value.month, value.day)
+    language = language or translation.get_language()
+    return _format_day(language, name, value.year, value.month, value.day)
 
 
 def _news_format(name):

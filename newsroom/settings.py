@@ -102,6 +102,16 @@ ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
 TEMPLATES = [
+    # The public pages (templates/jinja2/): Jinja2 renders them several times faster than
+    # Django's engine, with the same output (entries/templating.py). First, so looking up a
+    # public page tries one engine.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "entries.templating.environment"},
+    },
+    # The admin, forms and filter widgets, and third-party apps' templates.
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

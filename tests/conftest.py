@@ -23,6 +23,26 @@ def isolated_files(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True, scope="session")
+def jinja2_renders_are_reported():
+    """Django's test runner makes its own template engine report each template it renders and
+    its context (`response.templates`, `response.context`); the same for the Jinja2 pages."""
+    from django.template.backends.jinja2 import Template
+    from django.test.signals import template_rendered
+
+    render = Template.render
+
+    def reported_render(self, context=None, request=None):
+        context = {} if context is None else context
+        html = render(self, context, request)
+        template_rendered.send(sender=self, template=self.template, context=context)
+        return html
+
+    Template.render = reported_render
+    yield
+    Template.render = render
+
+
 @pytest.fixture
 def page_cache(settings, monkeypatch):
     settings.PAGE_CACHE = True

@@ -373,7 +373,8 @@ def test_staff_preview_renders_the_public_page_and_is_never_cached(
     assert client.get(entry.get_absolute_url()).status_code == 404
     response = editor_client.get(f"{ENTRIES}{entry.pk}/preview/")
     assert response.status_code == 200
-    assert "entries/entry_detail.html" in [t.name for t in response.templates]
+    assert "entries/entry_preview.html" in [t.name for t in response.templates]
+    assert '<article class="entry">' in response.text  # the public entry page's markup
     assert "<h1>Not yet &lt;public&gt;</h1>" in response.text
     assert entry.image.public_line in normalise(response.text)
     directives = {d.strip() for d in response["Cache-Control"].split(",")}
