@@ -11,6 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format, get_format
@@ -91,4 +92,18 @@ def _format_day(language, name, year, month, day):
 def decimal(value, places):
     """`value` rounded to `places` (as Python rounds: 98.876 is 98.88, where Django's
     number_format would cut it to 98.87), with the active language's decimal separator."""
-    return f"{value:.{places}f}".replace(".", get_format("DECIMAL_SEPARATOR"))
+    return f"{value:.{places}f}".replace(".", _decimal_separator(translation.get_language()))
+
+
+@lru_cache(maxsize=64)
+def _decimal_separator(language):
+    # Read once per language (get_format's own lookup is a dozen calls; every listing card's
+    # photo line asks for it).
+    return get_format("DECIMAL_SEPARATOR", language)
+
+
+def _forget_formats(**kwargs):
+    _decimal_separator.cache_clear()
+
+
+setting_changed.connect(_forget_formats)

@@ -1,10 +1,12 @@
 """Photos and their renditions."""
 
 import mimetypes
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,16 @@ from newsroom.storage import media_url
 
 from ..image_metadata import strip_field_file
 from .base import ContentQuerySet
+
+
+@lru_cache(maxsize=64)
+def _public_line_format(language):
+    # Looked up once per language: every listing card shows a photo line.
+    with translation.override(language):
+        return translation.gettext("%(name)s, %(size)sKB")
+
+
+setting_changed.connect(lambda **kwargs: _public_line_format.cache_clear(), weak=False)
 
 
 class RenditionStatus(models.TextChoices):
@@ -156,7 +168,10 @@ class Image(models.Model):
         without the caption part when there is none."""
         caption = self.shown_caption
         name = f"{self.file_name} - {caption}" if caption else self.file_name
-        return translation.gettext("%(name)s, %(size)sKB") % {"name": name, "size": self.size_kb}
+        return _public_line_format(translation.get_language()) % {
+            "name": name,
+            "size": self.size_kb,
+        }
 
     @property
     def url(self):
