@@ -47,7 +47,9 @@ class Copy(NamedTuple):
     body: bytes
     keys: tuple  # what the page shows (newsroom.surrogate), for `freshness`
     generation: int
-    stored: object  # what the cache held when the copy was made (local memory: the pickle)
+    # Which store of the page it was decoded from: local memory, the stored pickle itself;
+    # Redis, the key's expiry time in milliseconds (set by the SET that stored it).
+    stamp: object
     probe: bytes  # Redis: the packed command that reads what `current` checks
 
 
@@ -157,12 +159,16 @@ class Copies:
         return None
 
     def keep(self, name, version, key, stored, found):
-        """Keep a copy of the page `found` (decoded from `stored`) fresh under `version`."""
+        """Keep a copy of the page `found` (decoded from `stored`), stored under `version`."""
         if self.pages is None:
             return
-        headers, body, keys, generation = found
-        copy = self.pages.copy(version.token, key, headers, body, keys, generation, stored)
-        size = len(body) + 64 * len(headers)
+        try:
+            copy = self.pages.copy(version.token, key, stored, found)
+        except Exception:
+            copy = None  # the page was answered all the same; the next hit tries again
+        if copy is None:
+            return
+        size = self._size(copy)
         with self._lock:
             self._bytes += size - self._size(self._copies.pop(name, None))
             self._copies[name] = copy
@@ -210,8 +216,8 @@ class LocalMemoryPages:
             self._data.move_to_end(key, last=False)
         return stored, pickle.loads(stored)
 
-    def copy(self, token, key, headers, body, keys, generation, stored):
-        return Copy(token, self._make_key(key), headers, body, keys, generation, stored, b"")
+    def copy(self, token, key, stored, found):
+        return Copy(token, self._make_key(key), *found, stored, b"")
 
     def current(self, copy):
         """(version, generation) when the cache still holds the copy's page under the current
@@ -225,7 +231,7 @@ class LocalMemoryPages:
             return None
         key = copy.key
         with self._lock:
-            if self._data.get(key) is not copy.stored:
+            if self._data.get(key) is not copy.stamp:
                 return None  # replaced, deleted or culled since
             expiry = self._expiry.get(key, -1)
             if expiry is not None and expiry <= time.time():
@@ -234,39 +240,52 @@ class LocalMemoryPages:
         return version, self._store.generation(copy.token)
 
 
-# The version, the generation of the copy's version and whether its page is still stored: one
-# round trip. (A missing key reads as false, kept in place in the reply as a nil.)
+# The version, the generation of the copy's version and the stored page's expiry time (-2 when
+# it is gone): one round trip. A missing key reads as false, kept in its place as a nil.
 PROBE = """
-return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('EXISTS', KEYS[3])}
+local ok, stamp = pcall(redis.call, 'PEXPIRETIME', KEYS[3])
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), ok and stamp or -3}
+"""
+# A page and its expiry time, read together: the copy and its stamp are of the same SET.
+PAGE = """
+local ok, stamp = pcall(redis.call, 'PEXPIRETIME', KEYS[1])
+return {redis.call('GET', KEYS[1]), ok and stamp or -3}
 """
 
 
 class RedisPages:
     """Redis: the version and the generation are read for every hit (any instance may change
-    content), the page only when the copy will not do."""
+    content), and the stored page's expiry time (which the SET that stored it set: a new
+    render of the page has another), the page itself only when the copy will not do.
+    (PEXPIRETIME is Redis 7; before, no copies are kept.)"""
 
     def __init__(self, backend, store):
         self._make_key = backend.make_key
         self._loads = backend._cache._serializer.loads
         self._probe = backend.read_script(PROBE)
+        self._page = backend.read_script(PAGE)
         self._store = store
         self._last = (None, None)
 
-    def copy(self, token, key, headers, body, keys, generation, stored):
+    def copy(self, token, key, stored, found):
+        """A copy read again with its stamp (what the request just got may have been
+        replaced since), or None."""
         key = self._make_key(key)
+        raw, stamp = self._page(self._page.packed([key]))
+        if raw is None or stamp <= 0:
+            return None
+        found = self._loads(raw)
+        if len(found) != 4:
+            return None
         probe = self._probe.packed(
-            [
-                self._make_key(VERSION_KEY),
-                self._make_key(self._store.generation_key(token)),
-                key,
-            ]
+            [self._make_key(VERSION_KEY), self._make_key(self._store.generation_key(token)), key]
         )
-        return Copy(token, key, headers, body, keys, generation, None, probe)
+        return Copy(token, key, *found, stamp, probe)
 
     def current(self, copy):
-        raw, generation, present = self._probe(copy.probe)
-        if not present or generation is None:
-            return None
+        raw, generation, stamp = self._probe(copy.probe)
+        if stamp != copy.stamp or generation is None:
+            return None  # replaced or gone since
         last_raw, version = self._last
         if raw != last_raw:
             version = parse_version(self._loads(raw)) if raw is not None else None
