@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.signals import setting_changed
+from redis.exceptions import ResponseError
 
 from .content_version import VERSION_KEY, Freshness, freshness, parse_version, version_store
 from .redis_cache import ResilientRedisCache
@@ -50,7 +51,7 @@ class Copy(NamedTuple):
     # Which store of the page it was decoded from: local memory, the stored pickle itself;
     # Redis, the key's expiry time in milliseconds (set by the SET that stored it).
     stamp: object
-    probe: bytes  # Redis: the packed command that reads what `current` checks
+    probe: object  # Redis: the packed commands that read what `current` checks
 
 
 def normalised_query(query_string):
@@ -217,7 +218,7 @@ class LocalMemoryPages:
         return stored, pickle.loads(stored)
 
     def copy(self, token, key, stored, found):
-        return Copy(token, self._make_key(key), *found, stored, b"")
+        return Copy(token, self._make_key(key), *found, stored, None)
 
     def current(self, copy):
         """(version, generation) when the cache still holds the copy's page under the current
@@ -240,50 +241,48 @@ class LocalMemoryPages:
         return version, self._store.generation(copy.token)
 
 
-# The version, the generation of the copy's version and the stored page's expiry time (-2 when
-# it is gone): one round trip. A missing key reads as false, kept in its place as a nil.
-PROBE = """
-local ok, stamp = pcall(redis.call, 'PEXPIRETIME', KEYS[3])
-return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), ok and stamp or -3}
-"""
-# A page and its expiry time, read together: the copy and its stamp are of the same SET.
-PAGE = """
-local ok, stamp = pcall(redis.call, 'PEXPIRETIME', KEYS[1])
-return {redis.call('GET', KEYS[1]), ok and stamp or -3}
-"""
+# A key's expiry time in milliseconds (Redis 7): which SET stored the page there.
+STAMP = "PEXPIRETIME"
 
 
 class RedisPages:
     """Redis: the version and the generation are read for every hit (any instance may change
-    content), and the stored page's expiry time (which the SET that stored it set: a new
-    render of the page has another), the page itself only when the copy will not do.
-    (PEXPIRETIME is Redis 7; before, no copies are kept.)"""
+    content), with the stored page's expiry time in milliseconds (set by the SET that stored
+    it: a new render of the page has another), and the page itself only when the copy will not
+    do. One round trip. (PEXPIRETIME is Redis 7; before it, no copies are kept.)"""
 
     def __init__(self, backend, store):
         self._make_key = backend.make_key
         self._loads = backend._cache._serializer.loads
-        self._probe = backend.read_script(PROBE)
-        self._page = backend.read_script(PAGE)
+        self._reads = backend.packed_reads()
         self._store = store
         self._last = (None, None)
+        self._unsupported = False
 
     def copy(self, token, key, stored, found):
         """A copy read again with its stamp (what the request just got may have been
         replaced since), or None."""
+        if self._unsupported:
+            return None
         key = self._make_key(key)
-        raw, stamp = self._page(self._page.packed([key]))
+        page = self._reads.pack(("GET", key), (STAMP, key), atomic=True)
+        try:
+            raw, stamp = self._reads(page)[-1]
+        except ResponseError:
+            self._unsupported = True  # an older Redis: every hit reads the page
+            return None
         if raw is None or stamp <= 0:
             return None
         found = self._loads(raw)
         if len(found) != 4:
             return None
-        probe = self._probe.packed(
-            [self._make_key(VERSION_KEY), self._make_key(self._store.generation_key(token)), key]
-        )
+        version_key = self._make_key(VERSION_KEY)
+        generation_key = self._make_key(self._store.generation_key(token))
+        probe = self._reads.pack(("MGET", version_key, generation_key), (STAMP, key))
         return Copy(token, key, *found, stamp, probe)
 
     def current(self, copy):
-        raw, generation, stamp = self._probe(copy.probe)
+        (raw, generation), stamp = self._reads(copy.probe)
         if stamp != copy.stamp or generation is None:
             return None  # replaced or gone since
         last_raw, version = self._last

@@ -8,15 +8,15 @@ serve from the database), and a background thread pings Redis after 1 s, then 2,
 opening and the recovery are logged once each.
 """
 
-import hashlib
 import logging
 import os
 import threading
 import time
+from typing import NamedTuple
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
+from redis.exceptions import ResponseError
 
 logger = logging.getLogger(__name__)
 
@@ -117,52 +117,57 @@ class KeptClientRedisCacheClient(RedisCacheClient):
         return client
 
 
-class ReadScript:
-    """A Lua script that only reads, run on the primary through the breaker with one connection
-    per thread and its command packed once (`packed(keys)`): for the page cache's hit path
-    (newsroom/page_copies.py), where redis-py's own command path (pool, encoding, hooks) cost
-    three times the round trip."""
+class Commands(NamedTuple):
+    packed: bytes  # in Redis's protocol (RESP), sent as they are
+    replies: int
 
-    def __init__(self, backend, source):
-        self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()
+
+class PackedReads:
+    """Commands packed once (`pack`), sent together on one connection per thread, their replies
+    read back (`reads(commands)`), through the breaker: for the page cache's hit path
+    (newsroom/page_copies.py), where redis-py's own command path (a client object, the pool,
+    encoding, hooks) cost three times the round trip itself."""
+
+    def __init__(self, backend):
         self._pool = backend._cache.get_client(write=True).connection_pool
         self._breaker = backend.breaker
         self._local = threading.local()
 
-    def packed(self, keys):
-        return _packed("EVALSHA", self.sha, len(keys), *keys)
+    @staticmethod
+    def pack(*commands, atomic=False):
+        if atomic:
+            commands = (("MULTI",), *commands, ("EXEC",))
+        return Commands(b"".join(_packed(*command) for command in commands), len(commands))
 
-    def __call__(self, packed):
+    def __call__(self, commands):
+        """The replies (of EXEC only, for atomic commands). Raises ResponseError for a
+        command Redis refused (the connection is fine: not a failure for the breaker)."""
         if self._breaker.open:
             raise CacheSkipped("cache skipped after repeated failures")
         try:
             try:
-                result = self._send(packed)
+                replies = self._send(commands)
             except RedisConnectionError:
                 # A connection Redis closed since (a restart, an idle timeout): once more on
                 # a new one before it counts as a failure.
-                result = self._send(packed)
+                replies = self._send(commands)
+        except ResponseError:
+            raise
         except Exception as exc:
             self._breaker.failed(exc)
             raise
         self._breaker.succeeded()
-        return result
+        return replies
 
-    def _send(self, packed):
+    def _send(self, commands):
         connection = self._connection()
         try:
-            connection.send_packed_command([packed], check_health=False)
-            try:
-                return connection.read_response()
-            except NoScriptError:
-                connection.send_packed_command([_packed("SCRIPT", "LOAD", self.source)], False)
-                connection.read_response()
-                connection.send_packed_command([packed], check_health=False)
-                return connection.read_response()
+            connection.send_packed_command([commands.packed], check_health=False)
+            replies = [connection.read_response() for _ in range(commands.replies)]
         except BaseException:
-            connection.disconnect()
+            connection.disconnect()  # replies may be left unread: start afresh
             raise
+        return replies
 
     def _connection(self):
         local = self._local
@@ -211,9 +216,9 @@ class ResilientRedisCache(RedisCache):
                 _breakers[key] = CircuitBreaker(probe=lambda: self._cache.get_client().ping())
             self.breaker = _breakers[key]
 
-    def read_script(self, source):
-        """A Lua script that only reads, for the page cache's hit path (ReadScript)."""
-        return ReadScript(self, source)
+    def packed_reads(self):
+        """For the page cache's hit path (PackedReads)."""
+        return PackedReads(self)
 
 
 def raw(self, call):

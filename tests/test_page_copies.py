@@ -187,13 +187,43 @@ def test_a_redis_connection_closed_under_the_hit_path_is_replaced(client, settin
     try:
         make_entry(headline="Still here")
         answered_from_a_copy(client, "/")
-        probe = hit_path().copies.pages._probe
-        host, port = probe._connection()._sock.getsockname()[:2]
+        reads = hit_path().copies.pages._reads
+        host, port = reads._connection()._sock.getsockname()[:2]
         address = f"{host}:{port}"
         admin.client_kill_filter(_type=None, addr=address)  # as a Redis restart does
         for _ in range(5):
             assert "Still here" in client.get("/").text
-        assert not probe._breaker.open
+        assert not reads._breaker.open
+    finally:
+        for key in admin.scan_iter(match=f"{prefix}:*"):
+            admin.delete(key)
+        settings.CACHES = original
+
+
+def test_a_redis_without_key_expiry_times_serves_pages_without_copies(
+    client, settings, monkeypatch
+):
+    """Before Redis 7 (no PEXPIRETIME) a copy cannot be told from a newer render: none is kept,
+    and the refused command is not taken for an unreachable Redis."""
+    monkeypatch.setattr(page_copies, "STAMP", "NO-SUCH-COMMAND")
+    prefix = f"copies-{secrets.token_hex(4)}"
+    original = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.redis_cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    import redis
+
+    admin = redis.Redis.from_url(REDIS_URL)
+    try:
+        make_entry(headline="Served all the same")
+        for _ in range(5):
+            assert "Served all the same" in client.get("/").text
+        assert len(hit_path().copies) == 0
+        assert not hit_path().copies.pages._reads._breaker.open
     finally:
         for key in admin.scan_iter(match=f"{prefix}:*"):
             admin.delete(key)
