@@ -213,6 +213,8 @@ class LocalMemoryPages:
             stored = self._data.get(key)
             expiry = self._expiry.get(key, -1)
             if stored is None or (expiry is not None and expiry <= time.time()):
+                self._data.pop(key, None)
+                self._expiry.pop(key, None)
                 return None, None
             self._data.move_to_end(key, last=False)
         return stored, pickle.loads(stored)
@@ -259,23 +261,27 @@ class RedisPages:
         self._last = (None, None)
         self._unsupported = False
 
-    def copy(self, token, key, stored, found):
-        """A copy read again with its stamp (what the request just got may have been
-        replaced since), or None."""
-        if self._unsupported:
-            return None
-        key = self._make_key(key)
-        page = self._reads.pack(("GET", key), (STAMP, key), atomic=True)
+    def get_many(self, keys, page=None):
+        """As the cache's `get_many`, and the stamp of `page` (one of `keys`) read with it, or
+        None: one round trip."""
+        commands = [("MGET", *(self._make_key(key) for key in keys))]
+        if page is not None and not self._unsupported:
+            commands.append((STAMP, self._make_key(page)))
         try:
-            raw, stamp = self._reads(page)[-1]
+            replies = self._reads(self._reads.pack(*commands, atomic=True))[-1]
         except ResponseError:
+            if len(commands) == 1:
+                raise
             self._unsupported = True  # an older Redis: every hit reads the page
-            return None
-        if raw is None or stamp <= 0:
-            return None
-        found = self._loads(raw)
-        if len(found) != 4:
-            return None
+            return self.get_many(keys)
+        values = zip(keys, replies[0], strict=True)
+        found = {key: self._loads(raw) for key, raw in values if raw is not None}
+        return found, (replies[1] if len(replies) > 1 else None)
+
+    def copy(self, token, key, stamp, found):
+        if stamp is None or stamp <= 0:
+            return None  # gone meanwhile, or no stamps on this Redis
+        key = self._make_key(key)
         version_key = self._make_key(VERSION_KEY)
         generation_key = self._make_key(self._store.generation_key(token))
         probe = self._reads.pack(("MGET", version_key, generation_key), (STAMP, key))
