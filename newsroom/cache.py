@@ -18,12 +18,12 @@ Bounded: only pages whose query string is made of parameters the view declared
 every key has a lifetime.
 
 Fast: `PageCacheApp` (newsroom/wsgi.py) answers a cached anonymous GET before Django's handler
-starts, from this process's decoded copy of the page when the cache still holds that very page
+starts: from this process's decoded copy of the page while the cache still holds that very page
 under the current version and it is fresh (newsroom/page_copies.py: no round trip with the
-local-memory cache, one small one with Redis), else with one cache round trip;
-`PageCacheMiddleware` (outermost middleware) does the same
-inside Django (test client, conditional requests), and stores what the full stack produced,
-with its ETag, Last-Modified and Cache-Control, so a replay carries exactly the same headers.
+local-memory cache, one small one with Redis), else with one cache round trip.
+`PageCacheMiddleware` (outermost middleware) does the same inside Django (test client,
+conditional requests), and stores what the full stack produced, with its ETag, Last-Modified
+and Cache-Control, so a replay carries exactly the same headers.
 
 Faults: any cache error is logged and the request goes the full, uncached way.
 """

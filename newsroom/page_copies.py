@@ -6,9 +6,10 @@ itself over the network. Now each process keeps the pages it found in the cache,
 answers from its copy only when the cache would have answered that very page:
 
 - the content version is still the copy's, and not past its schedule;
-- the cache still holds the page under it: with the local-memory cache, the very stored object
-  the copy was decoded from; with Redis, the key still exists (read in one small round trip
-  with the version and the generation, instead of the page);
+- the cache still holds that very page under it: with the local-memory cache, the stored object
+  the copy was decoded from; with Redis, the key with the expiry time (to the millisecond) the
+  SET that stored it gave it, read with the version and the generation in one small round trip
+  instead of the page;
 - the copy is fresh by the same rules as the cache's (`freshness`).
 
 Anything else (stale, taken down, a new version, a cache error) goes the usual way
@@ -38,7 +39,7 @@ from .version_stores import CacheVersionStore, MappedVersionStore
 
 COPIES = 200
 COPIES_BYTES = 16 * 1024 * 1024
-NAMES = 4096
+NAMES = 1024
 
 
 class Copy(NamedTuple):
