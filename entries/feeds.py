@@ -2,10 +2,13 @@
 `/feeds/entries.rss` in English, `/fr/feeds/entries.rss` in French."""
 
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -58,7 +61,16 @@ class LatestEntriesFeed(Feed):
     description = gettext_lazy("The latest entries of the Newsroom news archive.")
 
     def __call__(self, request, *args, **kwargs):
-        response = super().__call__(request, *args, **kwargs)
+        """Django's Feed.__call__, with the document written into a string and given to the
+        response once (Django writes each element to the response: ~700 writes a feed)."""
+        try:
+            obj = self.get_object(request, *args, **kwargs)
+        except ObjectDoesNotExist:
+            raise Http404("Feed object does not exist.") from None
+        feedgen = self.get_feed(obj, request)
+        response = HttpResponse(feedgen.writeString("utf-8"), content_type=feedgen.content_type)
+        # For conditional requests, as Django's own feed view does.
+        response.headers["Last-Modified"] = http_date(feedgen.latest_post_date().timestamp())
         return add_keys(response, getattr(request, "_feed_cache_keys", ()))
 
     def get_object(self, request, *args, **kwargs):

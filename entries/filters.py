@@ -12,6 +12,8 @@ from django.utils.dates import MONTHS as MONTH_NAMES
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from newsroom.prepared import PreparedQuery
+
 from . import search
 from .models import Topic
 
@@ -24,35 +26,45 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class ShortListChoiceIterator(django_filters.fields.ModelChoiceIterator):
-    """The choices read with one plain query. Django's own iterator reads through
-    `QuerySet.iterator()`, a server-side cursor on PostgreSQL: DECLARE, FETCH and CLOSE, three
-    round trips on every listing page for a list of a few topics."""
+class TopicChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """The page's language's topics, read with one plain query compiled once per thread and
+    language (newsroom.prepared). Django's own iterator reads through `QuerySet.iterator()`, a
+    server-side cursor on PostgreSQL: DECLARE, FETCH and CLOSE, three round trips on every
+    listing page for a list of a few topics."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        for obj in _TOPICS.objects():
             yield self.choice(obj)
 
 
-class ShortListChoiceField(django_filters.fields.ModelChoiceField):
-    iterator = ShortListChoiceIterator
+class TopicChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = TopicChoiceIterator
 
 
-class ShortListChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = ShortListChoiceField
+class TopicChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = TopicChoiceField
+
+
+def language_topics(request=None):
+    """The topic filter's queryset: the page's language's topics."""
+    return Topic.objects.in_language()
+
+
+# Its choices, listed by the iterator above (a given value is still checked by the queryset).
+_TOPICS = PreparedQuery(language_topics)
 
 
 class EntryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_text", max_length=200, strip=True
     )
-    topic = ShortListChoiceFilter(
+    topic = TopicChoiceFilter(
         field_name="topics",
         to_field_name="slug",
         label=_("Topic"),
-        queryset=lambda request: Topic.objects.in_language(),  # the page's language's topics
+        queryset=language_topics,
         empty_label=_("All topics"),
     )
     # Years 1 and 9999 are refused too: their bounds, made in TIME_ZONE and turned into UTC,
@@ -90,7 +102,9 @@ class EntryFilter(django_filters.FilterSet):
         key = (type(self), tuple(self.filters), get_language())
         form_class = self._form_classes.get(key)
         if form_class is None:
-            form_class = self._form_classes[key] = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = FieldCopies(form_class.base_fields)
+            self._form_classes[key] = form_class
         return form_class
 
     def filter_queryset(self, queryset):
@@ -108,6 +122,12 @@ class EntryFilter(django_filters.FilterSet):
     def query(self):
         """The valid text query, or ''."""
         return self.form.cleaned_data.get("q", "") if self.is_valid() else ""
+
+    @property
+    def text_query_alone(self):
+        """The valid text query when no other filter value is given, or ''."""
+        others = (name for name in self.filters if name != "q")
+        return "" if any(self.data.get(name) for name in others) else self.query
 
     @property
     def is_active(self):
@@ -128,6 +148,21 @@ class FilterCopies(dict):
             if copied.method is not None:
                 copied.method = copied.method  # a FilterMethod bound to the copy, not the original
         return copies
+
+
+class FieldCopies(dict):
+    """A form class's `base_fields`, which Django deep-copies for every form made: each field,
+    its widget and, item by item, its list of choices (the month names: most of what copying
+    the fields cost). The copies are Django's own, sharing only those lists: nothing changes
+    one in place (a request may replace a widget's whole list, never an item of the field's)."""
+
+    def __deepcopy__(self, memo):
+        for field in self.values():
+            # django-filter keeps a choice field's list in the iterator it makes of it.
+            choices = getattr(getattr(field, "_choices", None), "choices", None)
+            if isinstance(choices, list):
+                memo[id(choices)] = choices
+        return {name: copy.deepcopy(field, memo) for name, field in self.items()}
 
 
 # `from` and `to` are the public parameter names; `from` cannot be a class attribute.

@@ -39,7 +39,8 @@ class VersionedPaginator(Paginator):
         self.count_keys = count_keys
         # Optional `(newest_first, oldest_first, count)`: functions of (offset, limit) giving
         # the rows `object_list` would, and of nothing giving its count, read by prepared
-        # queries (newsroom.prepared).
+        # queries (newsroom.prepared). Without `oldest_first` the rows are in an order of
+        # their own (a search's): read from the start, never by seeking.
         self.pages = pages
 
     @cached_property
@@ -59,7 +60,7 @@ class VersionedPaginator(Paginator):
             )
         except Exception:
             # Cache down: count in the database (once, even if the cache failed after it).
-            return counted[0] if counted else super().count
+            return counted[0] if counted else count_rows()
 
     def page(self, number):
         number = self.validate_number(number)
@@ -70,6 +71,8 @@ class VersionedPaginator(Paginator):
         return self._get_page(self._slice(bottom, top), number, self)
 
     def _slice(self, bottom, top):
+        if self.pages and self.pages[1] is None:
+            return self.pages[0](bottom, top - bottom)
         qs = self.object_list
         seekable = (
             hasattr(qs, "query")

@@ -1,9 +1,8 @@
 from datetime import datetime
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as django_sitemap
-from django.db import connection
-from django.db.models import Func, IntegerField, Value
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -13,13 +12,14 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from newsroom.cache import accept_query
-from newsroom.prepared import PreparedQuery
+from newsroom.prepared import COUNT_ROWS, PreparedQuery, PreparedUnion
 from newsroom.surrogate import add_keys
 
 from . import cache_keys, languages, search, suggestions
 from .filters import EntryFilter
 from .models import RELATED_ENTRIES, Entry, OldSlug, Topic
 from .pagination import VersionedPaginationMixin
+from .prepared_search import PreparedSearch
 
 
 class PublishedEntryMixin:
@@ -35,12 +35,18 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
     filter values are a 400 showing the form's errors and no entries."""
 
     filterset_class = EntryFilter
+    pages = None  # see prepared_pages()
 
     def get_queryset(self):
         queryset = self.listing = self.get_listing_queryset()
         self.filterset = self.get_filterset(queryset)
         if not self.filterset.is_valid():
             return queryset.none()
+        self.pages = self.prepared_pages()
+        if self.pages is not None:
+            # The page's rows and the count are read by prepared queries: the filtered
+            # queryset need not be built (the paginator seeks within the listing's).
+            return queryset
         return self.filterset.qs
 
     def get_listing_queryset(self):
@@ -71,10 +77,22 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         return settings.ENTRIES_PER_PAGE
 
     def listing_pages(self):
-        # Without filter values the page's rows (and the count) are those of the listing
-        # queryset itself: read by queries compiled once per view (newsroom.prepared).
-        if not self.filterset.is_valid() or self.filterset.is_active:
-            return None
+        return self.pages
+
+    def prepared_pages(self):
+        """Rows and count by prepared queries (newsroom.prepared), compiled once per view:
+        without filter values, those of the listing queryset itself; with a text query
+        alone, those of its search (entries.prepared_search). Otherwise None."""
+        if self.filterset.is_active:
+            query = self.filterset.text_query_alone
+            if not query:
+                return None
+            searches = _SEARCHES.get(type(self))
+            if searches is None:
+                searches = _SEARCHES[type(self)] = PreparedSearch(
+                    type(self).prepared_listing, **self.prepared_inputs
+                )
+            return searches.pages(query, **self.prepared_values())
         queries = _LISTING_PAGES.get(type(self))
         if queries is None:
             queries = _LISTING_PAGES[type(self)] = self.prepare_listing_pages()
@@ -167,7 +185,9 @@ class TopicEntryListView(EntryListView):
         return filterset
 
     def get_context_data(self, **kwargs):
-        alternates = languages.alternates_of(self.topic, self.topic.translations())
+        topic = self.topic
+        translations = _TOPIC_TRANSLATIONS.objects(key=topic.translation_key, pk=topic.pk)
+        alternates = languages.alternates_of(topic, translations)
         return super().get_context_data(topic=self.topic, alternates=alternates, **kwargs)
 
 
@@ -213,11 +233,9 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         entry = self.object
-        translations = list(
-            Entry.objects.published().translations_of(entry).only("language", "slug")
-        )
+        neighbours, translations = self.links(entry)
         return super().get_context_data(
-            **self.neighbours(entry),
+            **neighbours,
             translations=translations,
             alternates=languages.alternates_of(entry, translations),
             **kwargs,
@@ -225,31 +243,25 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
 
     @staticmethod
     def neighbours(entry):
-        """The older, newer and related entries shown around `entry`, in its language (the
-        prepared queries are the language's: a preview may be read under another address)."""
-        with translation.override(entry.language):
-            return EntryDetailView._neighbours(entry)
+        """The older, newer and related entries shown around `entry`, in its language."""
+        return EntryDetailView.links(entry)[0]
 
     @staticmethod
-    def _neighbours(entry):
-        values = {"pub_date": entry.pub_date, "pk": entry.pk}
-        if connection.features.supports_slicing_ordering_in_compound:
-            # One round trip instead of three (PostgreSQL): the three parts in a UNION ALL,
-            # each row marked with the part it answers.
-            found = {0: [], 1: [], 2: []}
-            for neighbour in _NEIGHBOURS.objects(**values):
-                found[neighbour.neighbour].append(neighbour)
-            related = sorted(found[2], key=lambda e: (e.pub_date, e.pk), reverse=True)
-            return {
-                "previous_entry": next(iter(found[0]), None),
-                "next_entry": next(iter(found[1]), None),
-                "related_entries": related,
-            }
-        return {
-            "previous_entry": next(iter(_PREVIOUS_ENTRY.objects(**values)), None),
-            "next_entry": next(iter(_NEXT_ENTRY.objects(**values)), None),
-            "related_entries": _RELATED_ENTRIES.objects(**values),
+    def links(entry):
+        """The entries `entry`'s page links to, in one query: its neighbours (as neighbours()
+        gives them) and its other language versions. The prepared queries are those of the
+        entry's language: a preview may be read under another address."""
+        with translation.override(entry.language):
+            previous, following, related, translations = _ENTRY_LINKS.objects(
+                pub_date=entry.pub_date, pk=entry.pk, key=entry.translation_key
+            )
+        neighbours = {
+            "previous_entry": next(iter(previous), None),
+            "next_entry": next(iter(following), None),
+            # In the related query's order, which a UNION ALL does not keep.
+            "related_entries": sorted(related, key=lambda e: (e.pub_date, e.pk), reverse=True),
         }
+        return neighbours, translations
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
@@ -257,13 +269,13 @@ class EntryDetailView(PublishedEntryMixin, DetailView):
         return add_keys(response, cache_keys.entry_page_keys(self.object, linked))
 
 
-def _neighbour_query(pick):
-    """The links to other entries show a headline and a date: no body or search vector."""
+# The links to other entries show a headline and a date: no body or search vector.
+LINK_FIELDS = ("headline", "slug", "pub_date", "language")
 
+
+def _neighbour_query(pick):
     def build(pub_date, pk):
-        published = (
-            Entry.objects.published().in_language().only("headline", "slug", "pub_date", "language")
-        )
+        published = Entry.objects.published().in_language().only(*LINK_FIELDS)
         return pick(published, Entry(pk=pk, pub_date=pub_date))
 
     return PreparedQuery(build, pub_date=datetime, pk=int)
@@ -278,29 +290,34 @@ _PUBLIC_ENTRY = PreparedQuery(
 )
 # A listing's pages without filters, newest first and oldest first, by view class.
 LISTING_ORDERS = (("-pub_date", "-id"), ("pub_date", "id"))
-# The SQL of QuerySet.count(), as a column (an aggregate would group by every field).
-COUNT_ROWS = Func(template="COUNT(*)", output_field=IntegerField())
 _LISTING_PAGES = {}
+# A listing's searches (a text query alone), by view class.
+_SEARCHES = {}
 _TOPIC = PreparedQuery(
     lambda slug: Topic.objects.in_language().filter(slug=slug).order_by()[:2], slug=str
+)
+# The other language versions an entry or topic page links to.
+_ENTRY_TRANSLATIONS = PreparedQuery(
+    lambda key, pk: (
+        Entry.objects.published()
+        .translations_of(Entry(pk=pk, translation_key=key))
+        .only(*LINK_FIELDS)
+    ),
+    key=UUID,
+    pk=int,
+)
+_TOPIC_TRANSLATIONS = PreparedQuery(
+    lambda key, pk: Topic.objects.translations_of(Topic(pk=pk, translation_key=key)),
+    key=UUID,
+    pk=int,
 )
 _PREVIOUS_ENTRY = _neighbour_query(lambda published, entry: published.before(entry)[:1])
 _NEXT_ENTRY = _neighbour_query(lambda published, entry: published.after(entry)[:1])
 _RELATED_ENTRIES = _neighbour_query(
     lambda published, entry: published.related_to(entry)[:RELATED_ENTRIES]
 )
-
-
-def _all_neighbours(published, entry):
-    parts = [
-        published.before(entry).annotate(neighbour=Value(0))[:1],
-        published.after(entry).annotate(neighbour=Value(1))[:1],
-        published.related_to(entry).annotate(neighbour=Value(2))[:RELATED_ENTRIES],
-    ]
-    return parts[0].union(*parts[1:], all=True)
-
-
-_NEIGHBOURS = _neighbour_query(_all_neighbours)
+# Everything an entry page links to, in one round trip on every database.
+_ENTRY_LINKS = PreparedUnion(_PREVIOUS_ENTRY, _NEXT_ENTRY, _RELATED_ENTRIES, _ENTRY_TRANSLATIONS)
 
 
 def sitemap(request, **kwargs):

@@ -158,16 +158,14 @@ def cached_page(environ):
             if guess:
                 page = f"newsroom:{guess}:{name}"
                 wanted += [page, store.generation_key(guess)]
-            found, blob = _get_many(copies.pages, wanted, page)
+            found, blob = copies.get_many(wanted, page)
             version = parse_version(found.get(VERSION_KEY))
             if version is None or version.expired:
                 return None  # the full path makes a new version
             if version.token != guess:
                 _seen_token = version.token
                 page = versioned_key(version, name)
-                found, blob = _get_many(
-                    copies.pages, [page, store.generation_key(version.token)], page
-                )
+                found, blob = copies.get_many([page, store.generation_key(version.token)], page)
             stored = found.get(versioned_key(version, name))
             generation = found.get(store.generation_key(version.token))
         if stored is None or generation is None or len(stored) != 4:
@@ -180,7 +178,8 @@ def cached_page(environ):
         copies.drop(name)
         if state is Freshness.STALE:
             lock = versioned_key(version, f"render:{name}")
-            if not cache.add(lock, 1, settings.PAGE_STALE_WHILE_REVALIDATE):
+            if _held_lately(lock) or not cache.add(lock, 1, settings.PAGE_STALE_WHILE_REVALIDATE):
+                _held_locks[lock] = time.monotonic() + HELD_LOCK_MEMORY
                 return not_for_shared_caches(headers), body  # its new version is on its way
             environ["newsroom.render_lock"] = lock
             environ["newsroom.stale_copy"] = (headers, body)  # if the render fails
@@ -190,12 +189,23 @@ def cached_page(environ):
         return None
 
 
-def _get_many(pages, keys, page):
-    """The cache's `get_many`, and what this process's copy of `page` needs to tell it from
-    another render of it (newsroom/page_copies.py), read with it."""
-    if not hasattr(pages, "get_many"):
-        return cache.get_many(keys), None
-    return pages.get_many(keys, page)
+# A render lock found held is remembered this long by the process (seconds), so a popular
+# page's readers do not each ask the shared cache while its new version renders; short, so a
+# render that fails (and frees its lock) is retried by this process's next reader soon after.
+HELD_LOCK_MEMORY = 0.25
+_held_locks = {}
+
+
+def _held_lately(lock):
+    until = _held_locks.get(lock)
+    if until is None:
+        return False
+    if until > time.monotonic():
+        return True
+    _held_locks.pop(lock, None)
+    if len(_held_locks) > 1000:  # bounded: one entry per page being rendered
+        _held_locks.clear()
+    return False
 
 
 _S_MAXAGE = re.compile(r"s-maxage=\d+")
@@ -269,6 +279,7 @@ class PageCacheMiddleware:
             if lock:
                 # Stored or failed, this render is over: the next reader of a still-stale
                 # page renders it again rather than being served the old one.
+                _held_locks.pop(lock, None)
                 try:
                     cache.delete(lock)
                 except Exception as exc:

@@ -166,7 +166,7 @@ def freshness(version, name, keys, stored_generation, generation):
     if _verified.get(memo) == generation:
         return Freshness.FRESH
     try:
-        soft, hard = version_store().latest(version.token, keys)
+        soft, hard = version_store().latest(version.token, keys, generation)
     except RecordsLost:
         _drop_version()
         return Freshness.GONE
@@ -197,12 +197,18 @@ def remembered(name, keys, compute, timeout):
 
 
 def record_change(keys, *, hard=False):
-    """Record that what `keys` name has changed: now, so this process never serves what it
-    just changed, and again on commit, so no process keeps a page rendered in between (and the
-    version learns when the next scheduled entry goes public, one query)."""
+    """Record that what `keys` name has changed, when the change commits (and the version
+    learns when the next scheduled entry goes public, one query).
+
+    Not before: a page rendered while the change's transaction is open shows what was there
+    before, so a record made then only had every process render each changed page twice per
+    change (once during the transaction, once after), at the busiest moment."""
     keys = frozenset(keys) | {ANY_KEY}
-    _record(keys, hard, follow_schedule=True)
-    transaction.on_commit(partial(_record, keys, hard), robust=True)
+    after_commit(partial(_record, keys, hard, follow_schedule=True))
+
+
+def after_commit(func):
+    transaction.on_commit(func, robust=True)
 
 
 def _record(keys, hard, follow_schedule=False):

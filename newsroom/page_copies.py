@@ -28,7 +28,7 @@ from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.signals import setting_changed
 from redis.exceptions import ResponseError
@@ -176,6 +176,13 @@ class Copies:
             self._copies[name] = copy
             while len(self._copies) > COPIES or self._bytes > COPIES_BYTES:
                 self._bytes -= self._size(self._copies.pop(next(iter(self._copies))))
+
+    def get_many(self, keys, page):
+        """The cache's `get_many`, and what a copy of `page` (one of `keys`) needs to tell it
+        from another render of it, read with it (Redis), or None."""
+        if not hasattr(self.pages, "get_many"):
+            return cache.get_many(keys), None
+        return self.pages.get_many(keys, page)
 
     def drop(self, name):
         with self._lock:

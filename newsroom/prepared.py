@@ -8,25 +8,36 @@ language, from stand-in values, and each run only puts the real values into the 
 The query may depend only on its declared inputs, on the current time read through `now()` (an
 implicit input) and on the active language: preparing compiles it once per input with a
 different stand-in and refuses (ImproperlyConfigured) unless exactly the parameters that follow
-that input change, each by the adaptation Django itself gave it. A value read elsewhere (e.g.
-`timezone.now()` called directly) changes between those compilations and is refused too.
+that input change, each by the adaptation Django itself gave it (an input of kind `Contains`,
+by its LIKE pattern). A value read elsewhere (e.g. `timezone.now()` called directly) changes
+between those compilations and is refused too.
 """
 
 import contextvars
 import threading
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import prefetch_related_objects
+from django.db.models import Func, IntegerField, prefetch_related_objects
 from django.db.models.query import ModelIterable, _get_from_db, get_related_populators
 from django.utils import timezone, translation
 
 _preparing_now = contextvars.ContextVar("prepared_now", default=None)
 
+# The SQL of QuerySet.count(), as a column (an aggregate would group by every field): a count
+# that can be prepared is `queryset.order_by().values_list(COUNT_ROWS)`.
+COUNT_ROWS = Func(template="COUNT(*)", output_field=IntegerField())
+
 
 def now():
     """The current time, as querysets that may be prepared must read it."""
     return _preparing_now.get() or timezone.now()
+
+
+class Contains(str):
+    """The kind of an input only compared with `__contains` or `__icontains`: its parameter is
+    the LIKE pattern Django makes of it (`%value%`, wildcards escaped)."""
 
 
 def _stand_in(kind, slot, variant):
@@ -35,8 +46,10 @@ def _stand_in(kind, slot, variant):
         return datetime(1901, 1, 1, tzinfo=UTC) + timedelta(days=slot, seconds=variant)
     if kind is int:
         return -(10**12) - 1000 * slot - variant
-    if kind is str:
+    if kind is str or kind is Contains:
         return f"prepared-stand-in-{slot}-{variant}"
+    if kind is UUID:
+        return UUID(int=(slot << 16) + variant)
     raise TypeError(f"no stand-in for {kind!r}")
 
 
@@ -44,6 +57,10 @@ def _adapter(kind, connection):
     """What Django makes of a value of `kind` on its way to this database."""
     if kind is datetime:
         return connection.ops.adapt_datetimefield_value
+    if kind is Contains:
+        return lambda value: f"%{connection.ops.prep_for_like_query(value)}%"
+    if kind is UUID and not connection.features.has_native_uuid_field:
+        return lambda value: value.hex
     return None
 
 
@@ -67,12 +84,23 @@ class _Compiled:
             self.from_db = _get_from_db(klass_info["model"], fetch_mode)
             self.populators = get_related_populators(klass_info, select, queryset.db, fetch_mode)
             self.annotations = compiler.annotation_col_map
+            # What a union of prepared queries needs the same in each (PreparedUnion).
+            self.columns = (
+                klass_info["model"],
+                tuple(self.init_list),
+                tuple(self.annotations),
+                compiler.col_count,
+                len(self.populators),
+            )
+        else:
+            self.columns = None
 
 
 class PreparedQuery:
-    """`build(**inputs)` returns the queryset; `inputs` name each input's type (datetime, int
-    or str). `rows(**values)` gives the rows (values_list querysets), `objects(**values)` the
-    model instances (with select_related and prefetch_related as the queryset asks).
+    """`build(**inputs)` returns the queryset; `inputs` name each input's type (datetime, int,
+    str, UUID or Contains). `rows(**values)` gives the rows (values_list querysets),
+    `objects(**values)` the model instances (with select_related and prefetch_related as the
+    queryset asks).
 
     With `window=True` the queryset is built unsliced and each run reads `limit` rows from
     `offset` on (both bound as parameters: one SQL for every page of a listing).
@@ -145,30 +173,32 @@ class PreparedQuery:
             compiled = cache[language] = self._prepare()
         return compiled
 
-    def _run(self, compiled, values):
-        values["now"] = timezone.now()
+    def _params(self, compiled, values):
         params = compiled.params.copy()
         for position, name, adapt in compiled.slots:
             value = values[name]
             params[position] = adapt(value) if adapt else value
         if self.window:
             params += [values["limit"], values["offset"]]
-        compiler = compiled.compiler
-        with compiler.connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        if compiled.converters:
-            rows = compiler.apply_converters(rows, compiled.converters)
-        return rows
+        return params
+
+    def _run(self, compiled, values):
+        values["now"] = timezone.now()
+        with compiled.compiler.connection.cursor() as cursor:
+            cursor.execute(compiled.sql, self._params(compiled, values))
+            return _converted(compiled, cursor.fetchall())
 
     def rows(self, **values):
         return [tuple(row) for row in self._run(self._compiled(), values)]
 
     def objects(self, **values):
         compiled = self._compiled()
+        return self._objects(compiled, self._run(compiled, values))
+
+    def _objects(self, compiled, rows):
         db = compiled.queryset.db
         found = []
-        for row in self._run(compiled, values):
+        for row in rows:
             obj = compiled.from_db(db, compiled.init_list, row[compiled.model_slice])
             for populator in compiled.populators:
                 populator.populate(row, obj)
@@ -185,6 +215,45 @@ class PreparedQuery:
             if rest:
                 prefetch_related_objects(found, *rest)
         return found
+
+
+class PreparedUnion:
+    """Prepared queries run in one round trip: a UNION ALL of each as a subquery, so each keeps
+    its own ORDER BY and LIMIT (which Django's union() cannot do on SQLite). They must select
+    the same columns of one model. `objects(**values)` gives a list of instances per query,
+    each query reading the values it declares; the order of rows within one query's list is
+    the database's (a UNION ALL promises none)."""
+
+    def __init__(self, *parts):
+        self.parts = parts
+
+    def objects(self, **values):
+        values["now"] = timezone.now()
+        parts = [(part, part._compiled()) for part in self.parts]
+        columns = {compiled.columns for _, compiled in parts}
+        if len(columns) != 1 or None in columns:
+            raise ImproperlyConfigured("The queries of a union must select one model's columns.")
+        sql = " UNION ALL ".join(
+            f"SELECT {number} AS prepared_part, * FROM ({compiled.sql}) prepared_{number}"
+            for number, (_, compiled) in enumerate(parts)
+        )
+        params = [p for part, compiled in parts for p in part._params(compiled, values)]
+        with parts[0][1].compiler.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        by_part = [[] for _ in parts]
+        for row in rows:
+            by_part[row[0]].append(row[1:])
+        return [
+            part._objects(compiled, _converted(compiled, found))
+            for (part, compiled), found in zip(parts, by_part, strict=True)
+        ]
+
+
+def _converted(compiled, rows):
+    if compiled.converters:
+        return compiled.compiler.apply_converters(rows, compiled.converters)
+    return rows
 
 
 def _fill_prefetched(obj, name, related):

@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "newsroom.request_guard.RequestGuardMiddleware",
     # Right after SecurityMiddleware, as whitenoise asks, so static files skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous GET/HEAD requests of public pages take PUBLIC_MIDDLEWARE (below) instead of the
+    # rest of this list (newsroom/public_chain.py); static files never get this far.
+    "newsroom.public_chain.PublicChainMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language comes from the URL's prefix (none: the default), never from the request's
     # headers, so a page is one cache entry; the admin follows the editor's browser.
@@ -78,6 +81,22 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+# Anonymous reads of public pages skip what only editors use: sessions, CSRF, the user,
+# messages, the login lockout. PUBLIC_CHAIN=false sends every request the full way.
+_EDITOR_MIDDLEWARE = {
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
+}
+_rest = MIDDLEWARE[MIDDLEWARE.index("newsroom.public_chain.PublicChainMiddleware") + 1 :]
+PUBLIC_MIDDLEWARE = [m for m in _rest if m not in _EDITOR_MIDDLEWARE]
+if not env.bool("PUBLIC_CHAIN", default=True):
+    PUBLIC_MIDDLEWARE = []
+# Paths whose requests always take the full chain, signed in or not: the admin (its login
+# too), shared previews and the staff calendar feed.
+FULL_CHAIN_PATHS = ["/admin/", "/preview/", "/calendar/"]
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"

@@ -57,6 +57,43 @@ class RecordsLost(Exception):
     """The shared cache evicted part of a version's records: nothing under it can be trusted."""
 
 
+class _RecordsMirror:
+    """One process's copy of a version's records (key -> newest soft and hard generation),
+    complete up to generation `synced`. Each record is written in the same atomic step as the
+    generation it carries (RECORD_SCRIPT), so once a process has read generation G, a fetch
+    returns every record up to G, and every record up to the newest score it returns."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset(None)
+
+    def reset(self, token):
+        self.token, self.synced, self.soft, self.hard = token, 0, {}, {}
+
+    def covers(self, token, generation):
+        return token == self.token and generation is not None and generation <= self.synced
+
+    def add(self, token, soft, hard, generation):
+        if token != self.token:
+            self.reset(token)
+        newest = max(self.synced, generation or 0)
+        for records, fetched in ((self.soft, soft), (self.hard, hard)):
+            for member, score in fetched:
+                key = member.decode() if isinstance(member, bytes) else member
+                records[key] = max(records.get(key, 0), int(score))
+                newest = max(newest, int(score))
+        self.synced = newest  # last: a reader that sees it finds the records it covers
+
+    def newest(self, token, keys):
+        soft, hard = self.soft, self.hard
+        if token != self.token:
+            return None
+        return (
+            max((soft.get(key, 0) for key in keys), default=0),
+            max((hard.get(key, 0) for key in keys), default=0),
+        )
+
+
 class CacheVersionStore:
     """In the shared cache (Redis), fetched together with the page in one round trip. The
     generation and the key records live under the version's token, in Redis sorted sets whose
@@ -66,6 +103,7 @@ class CacheVersionStore:
 
     def __init__(self):
         self._records_script = None
+        self._records = _RecordsMirror()
 
     def _key(self, name):
         return cache.make_and_validate_key(name)
@@ -108,25 +146,42 @@ class CacheVersionStore:
             raise RecordsLost(token)
         return int(found)
 
-    def latest(self, token, keys):
-        """(soft, hard): the newest generations recorded for any of `keys`."""
-        keys = list(keys)
+    def latest(self, token, keys, generation=None):
+        """(soft, hard): the newest generations recorded for any of `keys`, from this process's
+        copy of the records once it holds every change up to `generation` (the one read with
+        the page). After a change each process fetches the new records once, in one round
+        trip, rather than asking Redis for every page it serves."""
+        records = self._records
+        if not records.covers(token, generation):
+            with records.lock:  # one thread fetches; the others then find the copy current
+                if not records.covers(token, generation):
+                    self._sync(token, generation)
+        found = records.newest(token, keys)
+        if found is None:  # another thread moved the copy on to a newer version meanwhile
+            with records.lock:
+                self._sync(token, generation)
+                found = records.newest(token, keys)
+        return found
+
+    def _sync(self, token, generation):
         soft_key = self._key(f"newsroom:{token}:soft")
         hard_key = self._key(f"newsroom:{token}:hard")
-        soft, hard = self._raw(
+        records = self._records
+        since = records.synced if records.token == token else None
+        low = "-inf" if since is None else f"({since}"
+        sentinel, soft, hard = self._raw(
             lambda client: (
-                client.pipeline()
-                .zmscore(soft_key, [SENTINEL, *keys])
-                .zmscore(hard_key, keys)
+                client.pipeline(transaction=False)
+                .zscore(soft_key, SENTINEL)
+                .zrangebyscore(soft_key, low, "+inf", withscores=True)
+                .zrangebyscore(hard_key, low, "+inf", withscores=True)
                 .execute()
             )
         )
-        if soft[0] is None:
+        if sentinel is None:
+            records.reset(None)
             raise RecordsLost(token)
-        return (
-            int(max((score for score in soft[1:] if score is not None), default=0)),
-            int(max((score for score in hard if score is not None), default=0)),
-        )
+        records.add(token, soft, hard, generation)
 
     def record(self, token, keys, hard):
         keys = sorted(keys)
@@ -159,7 +214,7 @@ class NoVersionStore:
     def generation(self, token):
         return 0
 
-    def latest(self, token, keys):
+    def latest(self, token, keys, generation=None):
         return 0, 0
 
     def record(self, token, keys, hard):
@@ -218,7 +273,7 @@ class MappedVersionStore:
         slot = zlib.crc32(key.encode()) % self.SLOTS
         return self.SIZE + self._GENERATION.size + slot * self._SLOT.size
 
-    def latest(self, token, keys):
+    def latest(self, token, keys, generation=None):
         soft = hard = 0
         for key in keys:
             key_soft, key_hard = self._SLOT.unpack_from(self._map, self._slot_offset(key))

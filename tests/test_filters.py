@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import override_settings
 
+from entries.filters import EntryFilter
 from entries.models import Entry
 
 from .factories import make_entry, make_topic
@@ -172,3 +173,19 @@ def test_each_filterset_has_filters_of_its_own():
         assert filter_.parent is first
     assert first.filters["q"].filter.f is first.filters["q"]
     assert second.filters["q"].filter.f is second.filters["q"]
+
+
+def test_each_form_has_its_own_fields_and_widgets():
+    """The forms of one language share their class and its choice lists, nothing a request
+    changes: a widget's choices set while rendering one page never show on another."""
+    first, second = (
+        EntryFilter({"month": "5"}, queryset=Entry.objects.all()).form for _ in range(2)
+    )
+    assert type(first) is type(second)
+    first.fields["month"].widget.choices = [("5", "May only")]
+    first.fields["month"].widget.attrs["class"] = "changed"
+    month = second.fields["month"]
+    assert [label for _, label in month.choices][1:3] == ["January", "February"]
+    assert len(list(month.widget.choices)) == 13
+    assert "class" not in month.widget.attrs
+    assert second.is_valid() and second.cleaned_data["month"] == "5"

@@ -4,14 +4,22 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.utils import timezone
 
+from entries import search
 from entries.models import RELATED_ENTRIES, Entry
-from entries.views import EntryDetailView
-from newsroom.prepared import PreparedQuery
+from entries.prepared_search import PREPARED_WORDS, PreparedSearch
+from entries.views import (
+    _ENTRY_TRANSLATIONS,
+    _TOPIC_TRANSLATIONS,
+    LINK_FIELDS,
+    EntryDetailView,
+    EntryListView,
+    TopicEntryListView,
+)
+from newsroom.prepared import PreparedQuery, PreparedUnion
 
-from .factories import make_entry, make_image, make_topic
+from .factories import make_entry, make_image, make_topic, make_translation
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +45,26 @@ def test_neighbours_are_those_of_the_querysets():
         assert found["previous_entry"] == published.before(entry).first()
         assert found["next_entry"] == published.after(entry).first()
         assert found["related_entries"] == list(published.related_to(entry)[:RELATED_ENTRIES])
+
+
+def test_a_union_gives_each_query_its_own_rows_in_one_round_trip(django_assert_num_queries):
+    now = timezone.now()
+    entries = [make_entry(pub_date=now - timedelta(days=n)) for n in range(5)]
+
+    def part(order, limit):
+        return PreparedQuery(
+            lambda pk: Entry.objects.exclude(pk=pk).only(*LINK_FIELDS).order_by(order)[:limit],
+            pk=int,
+        )
+
+    newest, oldest = part("-pub_date", 2), part("pub_date", 1)
+    with django_assert_num_queries(1):
+        found = PreparedUnion(newest, oldest).objects(pk=entries[0].pk)
+    # Each query's rows (in an order the union does not promise).
+    assert [set(rows) for rows in found] == [set(entries[1:3]), {entries[-1]}]
+    whole = PreparedQuery(lambda pk: Entry.objects.filter(pk=pk), pk=int)
+    with pytest.raises(ImproperlyConfigured):
+        PreparedUnion(newest, whole).objects(pk=1)  # different columns
 
 
 def test_a_lookup_reads_the_time_of_each_run():
@@ -80,11 +108,10 @@ def test_entry_page_reads_the_entry_its_topics_and_neighbours_once_each(
     entry.topics.add(first, second)
     older.topics.add(first)
     client.get(entry.get_absolute_url())  # the content version and the count are kept
-    # The entry, its topics, its versions in the other languages (the language switcher), the
-    # older and newer entry, the related entries (the last three in one query where the
-    # database can slice the parts of a UNION: PostgreSQL).
-    neighbours = 1 if connection.features.supports_slicing_ordering_in_compound else 3
-    with django_assert_num_queries(3 + neighbours):
+    # The entry, its topics, and in one query (a UNION ALL) everything it links to: its
+    # versions in the other languages (the language switcher), the older and newer entry and
+    # the related entries.
+    with django_assert_num_queries(3):
         page = client.get(entry.get_absolute_url()).content.decode()
     # Both topics, in the topics' own order, as prefetch_related gave them.
     assert (
@@ -93,3 +120,71 @@ def test_entry_page_reads_the_entry_its_topics_and_neighbours_once_each(
         in page
     )
     assert older.headline in page
+
+
+SEARCH_QUERIES = [
+    "harbour",
+    "HARBOUR cranes",
+    "harbour cranes dawn",
+    "harbour cranes dawn ships",
+    "harbour cranes dawn ships left",  # more words than are prepared: the queryset's way
+    "100%",
+    "snake_case",
+    '"harbour cranes" -dawn',
+    "!!!",
+]
+
+
+@pytest.mark.parametrize("query", SEARCH_QUERIES)
+def test_prepared_searches_find_what_the_search_queryset_finds(query):
+    topic = make_topic()
+    now = timezone.now()
+    texts = [
+        {"headline": "Harbour cranes at dawn"},
+        {"summary": "Ships left the harbour at dawn; cranes idle."},
+        {"body": "<p>100% of the <strong>harbour</strong> cranes</p>"},
+        {"body": "A snake_case word and a snakeXcase one, 100 percent."},
+        {"image": make_image(caption="Cranes over the harbour")},
+        {"headline": "Harbour", "pub_date": now + timedelta(hours=1)},  # scheduled
+        {"headline": "Harbour", "status": Entry.Status.DRAFT},
+    ]
+    for number, fields in enumerate(texts * 2):
+        entry = make_entry(**{"pub_date": now - timedelta(hours=number), **fields})
+        if number % 2:
+            entry.topics.add(topic)
+    cases = [(EntryListView, {}), (TopicEntryListView, {"topic": topic.pk})]
+    for view, values in cases:
+        expected = search.search(view.prepared_listing(**values), query)
+        pages = PreparedSearch(view.prepared_listing, **view.prepared_inputs).pages(query, **values)
+        if pages is None:  # not prepared: the view builds the queryset
+            assert len(search.words(query)) > PREPARED_WORDS or not search.words(query)
+            continue
+        rows, oldest_first, count = pages
+        assert oldest_first is None  # a search's order is its own
+        assert count() == expected.count()
+        for offset, limit in ((0, 3), (3, 3), (0, 50)):
+            found = rows(offset, limit)
+            wanted = list(expected[offset : offset + limit])
+            assert [(e.pk, e.rank) for e in found] == [(e.pk, e.rank) for e in wanted]
+            assert [e.image for e in found] == [e.image for e in wanted]  # select_related
+
+
+def test_translations_are_those_of_the_querysets():
+    entry, topic = make_entry(), make_topic()
+    published = make_translation(entry, "fr")
+    make_translation(entry, "de", status=Entry.Status.DRAFT)
+    topic_version = make_translation(topic, "fr")
+    assert _ENTRY_TRANSLATIONS.objects(key=entry.translation_key, pk=entry.pk) == [published]
+    assert _ENTRY_TRANSLATIONS.objects(key=published.translation_key, pk=published.pk) == [entry]
+    assert _TOPIC_TRANSLATIONS.objects(key=topic.translation_key, pk=topic.pk) == [topic_version]
+    assert list(topic.translations()) == [topic_version]
+
+
+def test_a_search_page_reads_as_few_queries_as_the_listing(client, django_assert_num_queries):
+    for number in range(12):
+        make_entry(headline=f"Harbour {number}")
+    for path in ("/", "/?q=harbour", "/?q=harbour&page=2"):
+        client.get(path)  # the content version and the count are kept
+        # The topics of the filter form and the page's entries.
+        with django_assert_num_queries(2):
+            client.get(path)

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from entries import search
+from entries import search, views
 from entries.models import Entry, Image
 
 from .factories import make_entry, make_image, make_topic
@@ -96,6 +96,14 @@ def test_the_query_is_escaped_where_it_is_shown(client):
     html = client.get("/", {"q": "<script>x</script>"}).text
     assert "<script>x" not in html
     assert "“&lt;script&gt;x&lt;/script&gt;”" in html
+
+
+def test_highlight_escapes_every_piece_around_the_marks():
+    pattern = search.highlight_pattern("securite")
+    assert str(search.highlight('"Sécurité" & <b>sécurité\'s</b>', pattern)) == (
+        "&quot;<mark>Sécurité</mark>&quot; &amp; &lt;b&gt;<mark>sécurité</mark>&#x27;s&lt;/b&gt;"
+    )
+    assert str(search.highlight("<nothing>", pattern)) == "&lt;nothing&gt;"
 
 
 def test_highlight_escapes_first():
@@ -201,6 +209,7 @@ def test_postgres_deferral_is_limited_to_its_transaction():
 @postgres_only
 def test_postgres_ranks_only_the_newest_matches_of_a_very_common_word(client, monkeypatch):
     monkeypatch.setattr(search, "RANKED", 3)
+    monkeypatch.setattr(views, "_SEARCHES", {})  # prepared again, with the bound above
     now = timezone.now()
     old_topic = make_topic("Ports")
     old = make_entry(headline="Harbour harbour", pub_date=now - timedelta(days=9))
@@ -219,5 +228,6 @@ def test_postgres_ranks_only_the_newest_matches_of_a_very_common_word(client, mo
     assert [entry.headline for entry in response.context["entry_list"]] == ["Harbour harbour"]
     # Below the bound every match is ranked.
     monkeypatch.setattr(search, "RANKED", 10)
+    monkeypatch.setattr(views, "_SEARCHES", {})
     assert found(client, "harbour")[0] == "Harbour harbour"
     assert "newest matches are listed" not in client.get("/", {"q": "harbour"}).text

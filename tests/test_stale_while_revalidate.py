@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from entries.models import Entry
-from newsroom.cache import cached_page
+from newsroom.cache import HELD_LOCK_MEMORY, cached_page
 
 from .factories import make_entry, make_topic
 
@@ -37,6 +37,8 @@ def test_while_one_request_renders_a_changed_page_the_others_get_the_stored_copy
     assert "Minister resigns after vote" not in stale.text  # the copy stored before
 
     cache.delete(lock)  # that render is over (here: it failed, nothing new was stored)
+    # A process that found the lock held remembers it a moment before asking again.
+    time.sleep(HELD_LOCK_MEMORY)
     fresh = client.get("/")
     assert "Minister resigns after vote" in fresh.text  # the next reader renders it
     assert "Minister resigns after vote" in client.get("/").text  # and stores it
@@ -173,3 +175,20 @@ def test_a_changed_page_whose_render_fails_is_answered_as_it_was(monkeypatch):
         assert during.status_code == 200
         assert "Before the outage" in during.text
     assert "During the outage" in client.get("/").text
+
+
+def test_a_process_that_found_a_render_lock_held_asks_again_only_after_a_moment(
+    client, monkeypatch
+):
+    entry = make_entry(headline="Minister resigns")
+    client.get("/")
+    entry.headline = "Minister resigns after vote"
+    entry.save()
+    start_rendering("/")
+    monkeypatch.setattr("newsroom.cache.HELD_LOCK_MEMORY", 60)  # however slow this machine
+    asked = []
+    real_add = cache.add
+    monkeypatch.setattr(cache, "add", lambda *a, **k: asked.append(a[0]) or real_add(*a, **k))
+    for _ in range(20):
+        assert "Minister resigns after vote" not in client.get("/").text
+    assert len(asked) == 1  # the first stale answer asked; the others remembered

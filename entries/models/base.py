@@ -1,22 +1,32 @@
 """What every content model shares: bulk writes that tell the caches what changed, and the
-entry URL's parts per language."""
+URLs of entries and topics per language."""
 
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import models
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 
 
-@lru_cache(maxsize=32)
-def _entry_url_parts(script_prefix, urlconf, root_urlconf, language):
-    """The entry URL around its slug, e.g. ("/fr/entries/", "/"), for one URL configuration
-    and language."""
+@lru_cache(maxsize=64)
+def _slug_url_parts(view_name, script_prefix, urlconf, root_urlconf, language):
+    """The URL of `view_name` around its slug, e.g. ("/fr/entries/", "/"), for one URL
+    configuration and language."""
     marker = "slug-marker"
     with translation.override(language):
-        url = reverse("entries:entry_detail", urlconf=urlconf, kwargs={"slug": marker})
+        url = reverse(view_name, urlconf=urlconf, kwargs={"slug": marker})
     before, _, after = url.partition(marker)
     return before, after
+
+
+def slug_url(view_name, slug, language):
+    """reverse(view_name, kwargs={"slug": slug}) in `language`, reversed once per URL
+    configuration and language, not once per object of a page."""
+    prefix, suffix = _slug_url_parts(
+        view_name, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF, language
+    )
+    return prefix + slug + suffix
 
 
 class ContentQuerySet(models.QuerySet):

@@ -3,11 +3,9 @@
 import contextvars
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connections, models
 from django.db.models import Case, Exists, Max, Min, OuterRef, Q, Value, When
-from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +13,7 @@ from newsroom import prepared
 
 from .. import richtext
 from ..translations import Translatable, TranslatableQuerySet, content_digest
-from .base import ContentQuerySet, _entry_url_parts
+from .base import ContentQuerySet, slug_url
 from .images import Image
 from .topics import Topic
 
@@ -325,11 +323,7 @@ class Entry(Translatable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        # reverse() once per URL configuration and language, not once per entry of a listing.
-        prefix, slug = _entry_url_parts(
-            get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF, self.language
-        )
-        return prefix + self.slug + slug
+        return slug_url("entries:entry_detail", self.slug, self.language)
 
     @property
     def is_outdated(self):

@@ -2,12 +2,10 @@
 
 from django.db import models
 from django.db.models import Count, Q
-from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ..translations import Translatable, TranslatableQuerySet
-from .base import ContentQuerySet
+from .base import ContentQuerySet, slug_url
 
 
 class TopicQuerySet(ContentQuerySet, TranslatableQuerySet):
@@ -43,5 +41,4 @@ class Topic(Translatable):
         return self.name
 
     def get_absolute_url(self):
-        with translation.override(self.language):
-            return reverse("entries:topic_detail", kwargs={"slug": self.slug})
+        return slug_url("entries:topic_detail", self.slug, self.language)
