@@ -18,9 +18,12 @@ Bounded: only pages whose query string is made of parameters the view declared
 every key has a lifetime.
 
 Fast: `PageCacheApp` (newsroom/wsgi.py) answers a cached anonymous GET before Django's handler
-starts, with one cache round trip; `PageCacheMiddleware` (outermost middleware) does the same
-inside Django (test client, conditional requests), and stores what the full stack produced,
-with its ETag, Last-Modified and Cache-Control, so a replay carries exactly the same headers.
+starts: from this process's decoded copy of the page while the cache still holds that very page
+under the current version and it is fresh (newsroom/page_copies.py: no round trip with the
+local-memory cache, one small one with Redis), else with one cache round trip.
+`PageCacheMiddleware` (outermost middleware) does the same inside Django (test client,
+conditional requests), and stores what the full stack produced, with its ETag, Last-Modified
+and Cache-Control, so a replay carries exactly the same headers.
 
 Faults: any cache error is logged and the request goes the full, uncached way.
 """
@@ -29,7 +32,7 @@ import hashlib
 import logging
 import re
 import time
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,11 +56,18 @@ from .content_version import (
     version_store,
     versioned_key,
 )
+from .page_copies import hit_path, normalised_query
 from .purge import purge_on_commit
 from .redis_cache import CacheSkipped
 from .surrogate import keys_of
 
-__all__ = ["PageCacheApp", "PageCacheMiddleware", "accept_query", "bump_content_version"]
+__all__ = [
+    "PageCacheApp",
+    "PageCacheMiddleware",
+    "accept_query",
+    "bump_content_version",
+    "normalised_query",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -81,38 +91,11 @@ def _warn_cache_down(exc):
 
 def _bypass(environ):
     """Requests that may see something else than the public page: signed-in users, messages."""
-    cookies = environ.get("HTTP_COOKIE", "")
-    return f"{settings.SESSION_COOKIE_NAME}=" in cookies or "messages=" in cookies
+    return hit_path().bypass(environ)
 
 
 def _page_name(environ):
-    scheme = environ.get("wsgi.url_scheme", "http")
-    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
-    if proxy:
-        scheme += "+" + environ.get(proxy[0], "")
-    raw = "|".join(
-        (
-            scheme,
-            environ.get("HTTP_HOST")
-            or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}",
-            environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
-            normalised_query(environ.get("QUERY_STRING", "")),
-        )
-    )
-    return "page:" + hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
-
-
-def normalised_query(query_string):
-    """One spelling per query: parameters sorted, empty ones and the first page's number
-    dropped (`?page=1&q=` is `/`)."""
-    if not query_string:
-        return ""
-    pairs = [
-        (name, value)
-        for name, value in parse_qsl(query_string, keep_blank_values=False)
-        if (name, value) != ("page", "1")
-    ]
-    return urlencode(sorted(pairs))
+    return hit_path().page_name(environ)
 
 
 def accept_query(request, parameters):
@@ -135,15 +118,6 @@ def _query_accepted(request):
 _seen_token = None
 
 
-def _never_stored_prefixes():
-    """Static files, media and the admin: looking them up would only cost a round trip."""
-    return tuple(
-        "/" + url.strip("/") + "/"
-        for url in (settings.STATIC_URL, settings.MEDIA_URL, "admin")
-        if url and not url.startswith(("http://", "https://", "//"))
-    )
-
-
 def cached_page(environ):
     """The stored (headers, body) to answer this request with, or None. Never raises.
 
@@ -152,36 +126,46 @@ def cached_page(environ):
     PAGE_STALE_SECONDS); the first request to find it changed takes the lock and renders
     (environ["newsroom.render_lock"]). A page taken down since is never answered."""
     global _seen_token
-    if not settings.PAGE_CACHE or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+    hits = hit_path()
+    if not hits.enabled or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return None
     if environ.pop("newsroom.page_cache_missed", False):
         return None  # the WSGI wrapper already looked, moments ago
-    if _bypass(environ) or environ.get("PATH_INFO", "").startswith(_never_stored_prefixes()):
+    if hits.bypass(environ) or environ.get("PATH_INFO", "").startswith(hits.never_stored):
         return None
-    name = _page_name(environ)
+    name = hits.page_name(environ)
+    copies = hits.copies
     try:
+        found = copies.fresh(name)
+        if found is not None:
+            version, copy = found
+            return until_next_publication(copy.headers, version), copy.body
         store = version_store()
+        blob = None
         if not store.in_cache:
             # The version is in shared memory: no round trip for it.
             version = parse_version(store.read())
             if version is None or version.expired:
                 return None
-            stored = cache.get(versioned_key(version, name))
+            if copies.pages is not None:
+                blob, stored = copies.pages.get(versioned_key(version, name))
+            else:
+                stored = cache.get(versioned_key(version, name))
             generation = store.generation(version.token) if stored else None
         else:
             guess = _seen_token
-            wanted = [VERSION_KEY]
+            wanted, page = [VERSION_KEY], None
             if guess:
-                wanted += [f"newsroom:{guess}:{name}", store.generation_key(guess)]
-            found = cache.get_many(wanted)
+                page = f"newsroom:{guess}:{name}"
+                wanted += [page, store.generation_key(guess)]
+            found, blob = copies.get_many(wanted, page)
             version = parse_version(found.get(VERSION_KEY))
             if version is None or version.expired:
                 return None  # the full path makes a new version
             if version.token != guess:
                 _seen_token = version.token
-                found = cache.get_many(
-                    [versioned_key(version, name), store.generation_key(version.token)]
-                )
+                page = versioned_key(version, name)
+                found, blob = copies.get_many([page, store.generation_key(version.token)], page)
             stored = found.get(versioned_key(version, name))
             generation = found.get(store.generation_key(version.token))
         if stored is None or generation is None or len(stored) != 4:
@@ -189,7 +173,9 @@ def cached_page(environ):
         headers, body, keys, stored_generation = stored
         state = freshness(version, name, keys, stored_generation, generation)
         if state is Freshness.FRESH:
+            copies.keep(name, version, versioned_key(version, name), blob, stored)
             return until_next_publication(headers, version), body
+        copies.drop(name)
         if state is Freshness.STALE:
             lock = versioned_key(version, f"render:{name}")
             if _held_lately(lock) or not cache.add(lock, 1, settings.PAGE_STALE_WHILE_REVALIDATE):

@@ -13,6 +13,7 @@ whole requests only (docs/deployment.md). Used by gunicorn.conf.py (`worker_clas
 """
 
 import os
+import socket
 import time
 
 from gunicorn.http.errors import NoMoreData
@@ -51,6 +52,13 @@ class HeaderDeadlineSocket:
         remaining = self._deadline - now
         if remaining <= 0:
             raise NoMoreData()
+        if not flags:
+            # Usually the bytes are here already (the poller saw them): read them without
+            # setting a timeout and restoring it (four system calls per request).
+            try:
+                return self._sock.recv(size, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                pass
         blocking_timeout = self._sock.gettimeout()
         self._sock.settimeout(remaining)
         try:
