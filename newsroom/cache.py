@@ -123,8 +123,8 @@ def cached_page(environ):
 
     A page that changed since it was stored is still answered while another request renders
     its new version (that request holds the page's render lock, which lapses after
-    PAGE_STALE_SECONDS); the first request to find it changed takes the lock and renders
-    (environ["newsroom.render_lock"]). A page taken down since is never answered."""
+    PAGE_STALE_WHILE_REVALIDATE seconds); the first request to find it changed takes the lock
+    and renders (environ["newsroom.render_lock"]). A page taken down since is never answered."""
     global _seen_token
     hits = hit_path()
     if not hits.enabled or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):

@@ -29,12 +29,9 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
 
 
-@pytest.fixture(params=["local-memory", "redis"])
-def shared_cache(request, settings):
-    """The default local-memory cache, or Redis under a prefix of this test's own."""
-    if request.param == "local-memory":
-        yield request.param
-        return
+@pytest.fixture
+def redis_page_cache(settings):
+    """Redis as the shared cache, under a key prefix of this test's own; yields a client."""
     import redis
 
     prefix = f"copies-{secrets.token_hex(4)}"
@@ -46,11 +43,19 @@ def shared_cache(request, settings):
             "KEY_PREFIX": prefix,
         }
     }
-    yield request.param
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match=f"{prefix}:*"):
-        client.delete(key)
+    admin = redis.Redis.from_url(REDIS_URL)
+    yield admin
+    for key in admin.scan_iter(match=f"{prefix}:*"):
+        admin.delete(key)
     settings.CACHES = original  # so the end-of-test clear empties local memory, not Redis
+
+
+@pytest.fixture(params=["local-memory", "redis"])
+def shared_cache(request):
+    """The default local-memory cache, or Redis under a prefix of this test's own."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_page_cache")
+    return request.param
 
 
 def answered_from_a_copy(client, path):
@@ -172,60 +177,25 @@ def test_the_page_names_kept_are_bounded(client, monkeypatch):
     assert len(hit_path().names) <= 5
 
 
-def test_a_redis_connection_closed_under_the_hit_path_is_replaced(client, settings):
-    import redis
-
-    prefix = f"copies-{secrets.token_hex(4)}"
-    original = settings.CACHES
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "newsroom.redis_cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    admin = redis.Redis.from_url(REDIS_URL)
-    try:
-        make_entry(headline="Still here")
-        answered_from_a_copy(client, "/")
-        reads = hit_path().copies.pages._reads
-        host, port = reads._connection()._sock.getsockname()[:2]
-        address = f"{host}:{port}"
-        admin.client_kill_filter(_type=None, addr=address)  # as a Redis restart does
-        for _ in range(5):
-            assert "Still here" in client.get("/").text
-        assert not reads._breaker.open
-    finally:
-        for key in admin.scan_iter(match=f"{prefix}:*"):
-            admin.delete(key)
-        settings.CACHES = original
+def test_a_redis_connection_closed_under_the_hit_path_is_replaced(client, redis_page_cache):
+    make_entry(headline="Still here")
+    answered_from_a_copy(client, "/")
+    reads = hit_path().copies.pages._reads
+    host, port = reads._connection()._sock.getsockname()[:2]
+    redis_page_cache.client_kill_filter(_type=None, addr=f"{host}:{port}")  # as a restart does
+    for _ in range(5):
+        assert "Still here" in client.get("/").text
+    assert not reads._breaker.open
 
 
 def test_a_redis_without_key_expiry_times_serves_pages_without_copies(
-    client, settings, monkeypatch
+    client, redis_page_cache, monkeypatch
 ):
     """Before Redis 7 (no PEXPIRETIME) a copy cannot be told from a newer render: none is kept,
     and the refused command is not taken for an unreachable Redis."""
     monkeypatch.setattr(page_copies, "STAMP", "NO-SUCH-COMMAND")
-    prefix = f"copies-{secrets.token_hex(4)}"
-    original = settings.CACHES
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "newsroom.redis_cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    import redis
-
-    admin = redis.Redis.from_url(REDIS_URL)
-    try:
-        make_entry(headline="Served all the same")
-        for _ in range(5):
-            assert "Served all the same" in client.get("/").text
-        assert len(hit_path().copies) == 0
-        assert not hit_path().copies.pages._reads._breaker.open
-    finally:
-        for key in admin.scan_iter(match=f"{prefix}:*"):
-            admin.delete(key)
-        settings.CACHES = original
+    make_entry(headline="Served all the same")
+    for _ in range(5):
+        assert "Served all the same" in client.get("/").text
+    assert len(hit_path().copies) == 0
+    assert not hit_path().copies.pages._reads._breaker.open
