@@ -132,7 +132,13 @@ DATABASES = {
 # Reuse connections between requests in production; health checks drop dead ones.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` serves SQLite from gunicorn and the task worker at once. A deferred transaction
+    # that reads, then writes, fails at once with "database is locked" when the other process
+    # holds the write lock (SQLite cannot wait there); taking the lock at BEGIN waits instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with a health check that looks at the socket before asking the server.
     DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
 
