@@ -141,6 +141,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with a health check that looks at the socket before asking the server.
     DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
+    # Prepared statements: parameters bound by the server, so a query the site runs again and
+    # again (every public page's) is parsed and planned once per connection, not per request.
+    # Off for a pooler in transaction mode (PgBouncer without max_prepared_statements).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=2
+        )
 
 _cache = env.cache("CACHE_URL", default="locmemcache://newsroom")
 if env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.utils import timezone
 
 from entries import search
@@ -188,3 +189,16 @@ def test_a_search_page_reads_as_few_queries_as_the_listing(client, django_assert
         # The topics of the filter form and the page's entries.
         with django_assert_num_queries(2):
             client.get(path)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_postgresql_plans_a_public_page_query_once_per_connection(client):
+    """Parameters are bound by the server, so the listing's query is one statement whatever the
+    time and page: after its second run on a connection it is a prepared statement."""
+    make_entry(headline="Harbour")
+    for path in ("/", "/?page=1", "/"):
+        assert client.get(path).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "entries_entry"' in statement for statement in statements), statements

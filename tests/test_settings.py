@@ -109,3 +109,14 @@ def test_redis_cache_url_uses_djangos_own_backend_behind_a_circuit_breaker():
     assert caches["default"]["BACKEND"] == "newsroom.redis_cache.ResilientRedisCache"
     assert issubclass(ResilientRedisCache, RedisCache)
     assert caches["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
+
+
+def test_postgresql_prepares_statements_unless_a_pooler_forbids_them():
+    database = "postgres://postgres@127.0.0.1:5432/unused"
+    [default] = print_settings(["DATABASES"], DATABASE_URL=database)[:1]
+    assert default["default"]["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 2}
+    [pooled] = print_settings(
+        ["DATABASES"], DATABASE_URL=database, DATABASE_PREPARED_STATEMENTS="false"
+    )
+    assert "prepare_threshold" not in pooled["default"].get("OPTIONS", {})
+    assert "server_side_binding" not in pooled["default"].get("OPTIONS", {})
