@@ -15,7 +15,9 @@ and the entries it links to, with `/` taking --root-share of the requests (20%).
 1. app, quiet: nobody edits;
 2. app, publishing: a separate editor process publishes one entry a second through the ORM,
    while a reader polls `/` anonymously and records, for each new entry, the delay from its
-   commit to the first response showing its headline;
+   commit to the first response showing its headline; then quiet again: publishing is
+   compared with the mean of the quiet phases before and after it (and, reported beside it,
+   with the one before alone);
 3. the ceiling (../shared/bench/ceiling_app.py, page 1's bytes and headers, same gunicorn
    settings), measured with the same mix before phase 1 and after phase 5 (the mean is used);
 4. and 5. the same two phases through varnishd (deploy/varnish/default.vcl in front of the
@@ -165,10 +167,20 @@ def phases(label, base_url, env, args, tag, paths_file, mix):
         f"   {publishing['rps']} rps, p99 {publishing['p99_ms']} ms, {publishing['errors']} "
         f"errors; {fresh['seen']}/{fresh['published']} entries seen, max {fresh['max_s']} s"
     )
+    # Quiet again: publishing is compared with nobody editing before *and* after it, so a slow
+    # spell of this shared machine during one quiet phase does not decide the ratio alone.
+    print(f"== {label}: quiet again, {args.seconds} s", flush=True)
+    quiet_after = parts.wrk_mix(
+        base_url + "/", args.seconds, args.connections, args.threads, paths_file
+    )
+    print(f"   {quiet_after['rps']} rps, p99 {quiet_after['p99_ms']} ms")
+    quiet_mean = (quiet["rps"] + quiet_after["rps"]) / 2
     return {
         "quiet": quiet,
         "publishing": publishing,
-        "publishing_over_quiet": round(publishing["rps"] / quiet["rps"], 3),
+        "quiet_after": quiet_after,
+        "publishing_over_quiet": round(publishing["rps"] / quiet_mean, 3),
+        "publishing_over_quiet_before": round(publishing["rps"] / quiet["rps"], 3),
         "freshness": fresh,
         "editor_errors": edits["errors"],
         "slowest_save_s": round(max(edits["save_seconds"], default=0), 3),
