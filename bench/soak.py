@@ -242,14 +242,16 @@ def update_doc(result, result_file):
     section = f"""{DOC_START}
 ## Soak: load while an editor publishes
 
-`make soak` (bench/soak.py): gunicorn ({result["config"]["workers"]} sync workers, DEBUG off)
+`make soak` (bench/soak.py): gunicorn (gunicorn.conf.py, read from the project folder:
+{result["config"]["workers"]} threaded workers, DEBUG off)
 on PostgreSQL and the Redis cache, {result["config"]["seconds"]} s of wrk at
 {result["config"]["connections"]} connections on loopback against `/` and entry pages, after
 a 10 s warm-up, while a separate editor process creates and publishes one entry per second
 through the ORM. wrk's timeout is 10 s (a slower answer counts as an error). Last run:
-{result["finished"]}, on a shared 2-core machine where other jobs were running (load average
-{result["load_average"]["start"]} at the start, {result["load_average"]["end"]} at the end), so
-throughput and latency are indicative, not a capacity rating; the checks are what count.
+{result["finished"]}, on a shared 2-core machine (load average {result["load_average"]["start"]}
+at the start, {result["load_average"]["end"]} at the end; a start above 1 is earlier work's
+tail), so throughput and latency are indicative, not a capacity rating; the checks are what
+count.
 
 {table}
 
