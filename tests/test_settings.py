@@ -113,8 +113,8 @@ def test_redis_cache_url_uses_djangos_own_backend_behind_a_circuit_breaker():
 
 def test_postgresql_prepares_statements_unless_a_pooler_forbids_them():
     database = "postgres://postgres@127.0.0.1:5432/unused"
-    [default] = print_settings(["DATABASES"], DATABASE_URL=database)[:1]
-    assert default["default"]["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 2}
+    [prepared] = print_settings(["DATABASES"], DATABASE_URL=database)
+    assert prepared["default"]["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 2}
     [pooled] = print_settings(
         ["DATABASES"], DATABASE_URL=database, DATABASE_PREPARED_STATEMENTS="false"
     )

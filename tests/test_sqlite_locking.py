@@ -47,7 +47,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run_save_race(tmp_path, **env):
+def run_save_race(tmp_path):
     return subprocess.run(
         [sys.executable, "-c", SCRIPT],
         cwd=ROOT,
@@ -55,7 +55,6 @@ def run_save_race(tmp_path, **env):
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "newsroom.settings",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
-            **env,
         },
         capture_output=True,
         text=True,
