@@ -54,12 +54,14 @@ def verdicts(result):
         # Through Varnish the issue asks for 2x the app's throughput and the same freshness.
         judge = check if name == "app" else (lambda ok, text: report(text))
         share = run["publishing_over_quiet"]
+        # Met only against both readings: a slow spell in the quiet phase after flatters it.
+        before_alone = run.get("publishing_over_quiet_before", share)
         ok &= judge(
-            share >= PUBLISHING_SHARE,
+            min(share, before_alone) >= PUBLISHING_SHARE,
             f"{name}: publishing {run['publishing']['rps']:.0f} rps = {share:.0%} of quiet "
             f"(mean of {run['quiet']['rps']:.0f} before and "
             f"{run.get('quiet_after', run['quiet'])['rps']:.0f} rps after; "
-            f"{run.get('publishing_over_quiet_before', share):.0%} of the one before alone) "
+            f"{before_alone:.0%} of the one before alone) "
             f"(app target >= {PUBLISHING_SHARE:.0%})",
         )
         p99 = run["publishing"]["p99_ms"]

@@ -1,16 +1,17 @@
 """`make bench`: load the site with wrk on loopback and compare each page with its ceiling.
 
 For SQLite and PostgreSQL, with the demo content, it starts gunicorn (gunicorn.conf.py,
-production settings) three times: no cache at all, page cache in local memory, page cache in
-Redis. Each time it loads every page and, as the ceiling, ../shared/bench/ceiling_app.py: a
-trivial WSGI app answering page 1's bytes and headers (as this server sent them), under the same
-gunicorn settings (BENCH_CEILING_APP names another copy). It prints rps, p50, p99 and errors per
-URL and each page's rps as a fraction of that ceiling (same run: the ceiling is loaded between
-every two pages, and each page is compared with the runs just before and after it), writes
-everything to bench/results/latest.json and the tables to docs/performance.md. It also records
-each page's SQL queries and server-side time, measured in-process (bench/inprocess.py). The pages
-(bench/pages.py) include the French listing and an entry page (`/fr/...`); each is checked
-against its English counterpart in the same run, cached and uncached (issue 13: within 10%).
+production settings) four times: no cache at all, page cache off with the data caches kept, page
+cache in local memory, page cache in Redis. Each time it loads every page and, as the ceiling,
+../shared/bench/ceiling_app.py: a trivial WSGI app answering page 1's bytes and headers (as this
+server sent them), under the same gunicorn settings (BENCH_CEILING_APP names another copy). It
+prints rps, p50, p99 and errors per URL and each page's rps as a fraction of that ceiling (same
+run: the ceiling is loaded between every two pages, and each page is compared with the runs just
+before and after it), writes everything to bench/results/latest.json and the tables to
+docs/performance.md. It also records each page's SQL queries and server-side time, measured
+in-process (bench/inprocess.py). The pages (bench/pages.py) include the French listing and an
+entry page (`/fr/...`); each is checked against its English counterpart in the same run, cached
+and uncached (issue 13: within 10%).
 
 Everything it starts (servers, scratch database and files) it stops and removes. Options:
 --duration seconds per URL (default 6), --connections (16), --databases sqlite,postgres,
@@ -56,6 +57,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 TARGETS = {"locmem": 0.95, "redis": 0.40}
 UNCACHED_TARGET = 0.06
 P99_TARGET_MS = 50
+# The cache configurations a full run loads (bench_database); a partial run leaves the doc alone.
+CACHE_CONFIGS = ("off", "render", "locmem", "redis")
 # Issue 13: each page in French (`/fr/...`) within 10% of the same page in English, cached and
 # uncached, in the same run: (French page, English page) in bench/pages.py.
 LANGUAGE_PAIRS = {"fr_listing": "listing", "fr_entry": "entry"}
@@ -313,10 +316,11 @@ def verdicts(results):
             worst = min(
                 (row["of_ceiling"], page) for page, row in runs[config].items() if page != "ceiling"
             )
-            ok = worst[0] >= target
             mean_worst = min(
                 row["of_mean_ceiling"] for page, row in runs[config].items() if page != "ceiling"
             )
+            # Met only against both readings: a slow ceiling run beside a page flatters it.
+            ok = min(worst[0], mean_worst) >= target
             lines.append(
                 f"{database}, cached ({config}): lowest page {worst[1]} at {worst[0]:.1%} "
                 f"of the ceiling beside it ({mean_worst:.1%} lowest against the run's mean "
@@ -329,7 +333,7 @@ def verdicts(results):
                 f"{database}, cached ({config}): highest p99 {p99[0]:.1f} ms ({p99[1]}) "
                 f"(target < {P99_TARGET_MS} ms) {'met' if p99[0] < P99_TARGET_MS else 'NOT met'}"
             )
-        for config, label in (("off", "uncached"), ("render", "page cache off, data caches on")):
+        for config, label in (("off", "uncached"), ("render", "page cache off")):
             lines += uncached_verdicts(database, label, runs.get(config, {}))
         lines += language_verdicts(database, runs)
         errors = sum(row["errors"] for rows in runs.values() for row in rows.values())
@@ -342,11 +346,13 @@ def uncached_verdicts(database, label, rows):
     for page, row in rows.items():
         if page == "ceiling":
             continue
-        share = row["of_ceiling"]
+        share, mean_share = row["of_ceiling"], row["of_mean_ceiling"]
+        # Met only against both readings: a slow ceiling run beside a page flatters it.
+        ok = min(share, mean_share) >= UNCACHED_TARGET
         lines.append(
             f"{database}, {label} {page} ({row['url'][:40]}): {share:.1%} of the ceiling "
-            f"beside it, {row['of_mean_ceiling']:.1%} of the run's mean ceiling "
-            f"(target {UNCACHED_TARGET:.0%}) {'met' if share >= UNCACHED_TARGET else 'NOT met'}"
+            f"beside it, {mean_share:.1%} of the run's mean ceiling "
+            f"(target {UNCACHED_TARGET:.0%}) {'met' if ok else 'NOT met'}"
         )
     return lines
 
@@ -426,12 +432,12 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument(
-        "--caches", default="off,render,locmem,redis", help="page cache configurations to load"
+        "--caches", default=",".join(CACHE_CONFIGS), help="page cache configurations to load"
     )
     parser.add_argument("--no-doc", action="store_true", help="do not update docs/performance.md")
     args = parser.parse_args()
-    if not set(args.caches.split(",")) <= {"off", "render", "locmem", "redis"}:
-        parser.error("--caches takes off, render, locmem and redis, comma-separated")
+    if not set(args.caches.split(",")) <= set(CACHE_CONFIGS):
+        parser.error(f"--caches takes {', '.join(CACHE_CONFIGS)}, comma-separated")
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
 
@@ -488,7 +494,7 @@ def main():
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
     print("\n" + "\n".join(results["verdicts"]))
     print(f"\nDone in {results['seconds']} s; results in bench/results/latest.json")
-    partial = set(args.caches.split(",")) != {"off", "render", "locmem", "redis"} or set(
+    partial = set(args.caches.split(",")) != set(CACHE_CONFIGS) or set(
         args.databases.split(",")
     ) != {"sqlite", "postgres"}
     if not args.no_doc and not partial:
