@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 
 from newsroom.cache import normalised_query
 from newsroom.content_version import remembered
@@ -27,6 +27,16 @@ LISTING_ORDER = ("-pub_date", "-id")
 PAGE_NUMBER = re.compile(r"[0-9]{1,9}|last")
 
 
+class LazyQuerySet(SimpleLazyObject):
+    """A query set of `model` built by `build()` the first time anything but its model is read.
+    Django's ListView and django-filter's FilterSet ask for the model of the query set they are
+    given; a listing read by prepared queries (VersionedPaginator's `pages`) reads nothing else."""
+
+    def __init__(self, model, build):
+        super().__init__(build)
+        self.__dict__["model"] = model
+
+
 class VersionedPaginator(Paginator):
     """Its count is kept in the cache until a change names one of `count_keys` (the keys of
     the entries it counts, entries.cache_keys)."""
@@ -34,14 +44,18 @@ class VersionedPaginator(Paginator):
     def __init__(
         self, object_list, per_page, *, count_key=None, count_keys=(), pages=None, **kwargs
     ):
-        super().__init__(object_list, per_page, **kwargs)
-        self.count_key = count_key
-        self.count_keys = count_keys
         # Optional `(newest_first, oldest_first, count)`: functions of (offset, limit) giving
         # the rows `object_list` would, and of nothing giving its count, read by prepared
         # queries (newsroom.prepared). Without `oldest_first` the rows are in an order of
         # their own (a search's): read from the start, never by seeking.
         self.pages = pages
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_key = count_key
+        self.count_keys = count_keys
+
+    def _check_object_list_is_ordered(self):
+        if not self.pages:  # prepared pages are read in the order they were prepared with
+            super()._check_object_list_is_ordered()
 
     @cached_property
     def count(self):
@@ -74,11 +88,15 @@ class VersionedPaginator(Paginator):
         if self.pages and self.pages[1] is None:
             return self.pages[0](bottom, top - bottom)
         qs = self.object_list
-        seekable = (
-            hasattr(qs, "query")
-            and tuple(qs.query.order_by or qs.model._meta.ordering) == LISTING_ORDER
-            and not qs.query.distinct
-        )
+        if self.pages:
+            # Newest first, and oldest first when read backwards (see __init__).
+            seekable = True
+        else:
+            seekable = (
+                hasattr(qs, "query")
+                and tuple(qs.query.order_by or qs.model._meta.ordering) == LISTING_ORDER
+                and not qs.query.distinct
+            )
         from_end = self.count - top
         if not seekable or min(bottom, from_end) < SEEK_FROM:
             if seekable and from_end < bottom:

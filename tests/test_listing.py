@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from entries.models import Entry
 
-from .factories import make_entry, make_image, make_topic
+from .factories import make_entry, make_image, make_topic, make_translation
 from .text import visible_text
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +152,24 @@ def test_listing_runs_a_fixed_number_of_queries(client, django_assert_num_querie
         with django_assert_num_queries(2):
             response = client.get("/")
     assert len(response.context["entry_list"]) == per_page
+
+
+def test_a_topic_page_reads_its_topic_and_its_translations_in_one_query(
+    client, django_assert_num_queries
+):
+    topic = make_topic()
+    make_translation(topic, "fr")
+    for _ in range(12):
+        make_entry(image=make_image()).topics.add(topic)
+    with override_settings(PAGE_CACHE=False):
+        client.get(topic.get_absolute_url())  # the content version and the count are kept
+        # The topic with its other language versions, then the page's entries (its filter
+        # form has no topic field: the page is the topic).
+        with django_assert_num_queries(2):
+            response = client.get(topic.get_absolute_url())
+    assert response.context["topic"] == topic
+    assert [a.language for a in response.context["alternates"] if a.exists] == ["en", "fr"]
+    assert len(response.context["entry_list"]) == 10
 
 
 def test_with_no_cache_at_all_the_version_is_read_once_per_request(

@@ -12,7 +12,7 @@ from entries.models import RELATED_ENTRIES, Entry
 from entries.prepared_search import PREPARED_WORDS, PreparedSearch
 from entries.views import (
     _ENTRY_TRANSLATIONS,
-    _TOPIC_TRANSLATIONS,
+    _TOPIC_VERSIONS,
     LINK_FIELDS,
     EntryDetailView,
     EntryListView,
@@ -177,7 +177,10 @@ def test_translations_are_those_of_the_querysets():
     topic_version = make_translation(topic, "fr")
     assert _ENTRY_TRANSLATIONS.objects(key=entry.translation_key, pk=entry.pk) == [published]
     assert _ENTRY_TRANSLATIONS.objects(key=published.translation_key, pk=published.pk) == [entry]
-    assert _TOPIC_TRANSLATIONS.objects(key=topic.translation_key, pk=topic.pk) == [topic_version]
+    # A topic page reads its topic (by slug, in the page's language) and its other versions in
+    # one query; an unrelated topic with the same slug in another language is not one of them.
+    make_topic(slug=topic.slug, language="fr")
+    assert set(_TOPIC_VERSIONS.objects(slug=topic.slug)) == {topic, topic_version}
     assert list(topic.translations()) == [topic_version]
 
 
