@@ -14,33 +14,59 @@ def _render(form):
     return engines["jinja2"].env.get_template(TEMPLATE).module.filter_fields(form)
 
 
-def filter_fields(form):
+def filter_fields(filterset):
     """The listing filter's fields, each with its label and errors. Django renders every label
     and widget (and each <option>) through a template; for a valid form the result depends only
     on the fields' values and choices, so it is rendered once per combination of those and then
     reused. Never stale: the topics are read (one query, as before) to make the key; labels and
-    fixed choices (months) come from the code, so the language stands for them."""
+    fixed choices (months) come from the code, so the language stands for them.
+
+    A filter given no value at all (entries.filters.EntryFilter.is_blank) shows its form
+    class's fields with no value: the key is made from those, and a form is built only to render
+    them the first time."""
+    if filterset.is_blank:
+        form_class = filterset.get_form_class()
+        key = _key(form_class, filterset.form_prefix, form_class.base_fields, values=None)
+        html = _rendered.get(key)
+        return html if html is not None else _remember(key, filterset.form)
+    form = filterset.form
     if form.errors:
         return _render(form)
-    # django-filter makes a new form class per request: the key names what the HTML shows.
-    key = [get_language(), type(form).__qualname__, form.prefix, form.auto_id, form.label_suffix]
-    for name, field in form.fields.items():
-        key.append((name, type(field), type(field.widget), repr(field.widget.attrs)))
+    for field in form.fields.values():
         if isinstance(field, forms.ModelChoiceField):
             # Read once, as plain pairs: the key and the widget use the same list.
-            choices = [(str(value), str(label)) for value, label in field.choices]
-            field.widget.choices = choices
+            field.widget.choices = _choices(field)
+    values = {name: form[name].value() for name in form.fields}
+    key = _key(type(form), form.prefix, form.fields, values)
+    html = _rendered.get(key)
+    return html if html is not None else _remember(key, form)
+
+
+def _choices(field):
+    return [(str(value), str(label)) for value, label in field.choices]
+
+
+def _key(form_class, prefix, fields, values):
+    """What the fields' HTML depends on. `values` None: no value given (each is None).
+    django-filter makes its form class per filter set: the key names what the HTML shows."""
+    # A form's label suffix and auto_id are Django's defaults (the suffix in the language).
+    key = [get_language(), form_class.__qualname__, prefix]
+    for name, field in fields.items():
+        key.append((name, type(field), type(field.widget), repr(field.widget.attrs)))
+        if isinstance(field, forms.ModelChoiceField):
+            choices = field.widget.choices if values is not None else _choices(field)
             key.append(tuple(choices))
         elif isinstance(field, forms.ChoiceField):
             key.append(tuple(value for value, _ in field.choices))
-        key.append(repr(form[name].value()))
-    key = tuple(key)
-    html = _rendered.get(key)
-    if html is None:
-        html = _render(form)
-        if len(_rendered) >= 256:  # visitors choose the values: keep it bounded
-            _rendered.clear()
-        _rendered[key] = html
+        key.append(repr(values[name] if values is not None else None))
+    return tuple(key)
+
+
+def _remember(key, form):
+    html = _render(form)
+    if len(_rendered) >= 256:  # visitors choose the values: keep it bounded
+        _rendered.clear()
+    _rendered[key] = html
     return html
 
 

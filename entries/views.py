@@ -60,7 +60,7 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         return self.filterset_class(self.request.GET, queryset=queryset, request=self.request)
 
     def query_parameters(self):
-        return {*self.filterset.form.fields, self.page_kwarg}
+        return {*self.filterset.filters, self.page_kwarg}
 
     def query_is_valid(self):
         return self.filterset.is_valid()

@@ -105,6 +105,17 @@ def test_the_form_follows_new_topics_and_values(client, dated_entries):
     assert "value=" not in filter_form(client.get("/")).split('id="id_q"')[0].rsplit("<", 1)[1]
 
 
+def test_a_listing_given_no_filter_shows_the_fields_without_building_a_form(client, dated_entries):
+    client.get("/")  # the fields are rendered from a form once, then reused
+    response = client.get("/?page=1")
+    assert not hasattr(response.context["filter"], "_form")  # django-filter's built form
+    # The same fields as a form built with an empty text query shows.
+    empty = client.get("/?q=")
+    assert hasattr(empty.context["filter"], "_form")
+    assert filter_form(response) == filter_form(empty)
+    assert filter_form(client.get("/")) == filter_form(response)
+
+
 @pytest.mark.parametrize(
     "query",
     [
