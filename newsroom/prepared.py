@@ -19,8 +19,10 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Func, IntegerField, prefetch_related_objects
+from django.db.models import Func, IntegerField, Model, prefetch_related_objects
+from django.db.models.base import ModelState
 from django.db.models.query import ModelIterable, _get_from_db, get_related_populators
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone, translation
 
 _preparing_now = contextvars.ContextVar("prepared_now", default=None)
@@ -81,8 +83,9 @@ class _Compiled:
             first, *_, last = klass_info["select_fields"]
             self.model_slice = slice(first, last + 1)
             self.init_list = [f[0].target.attname for f in select[self.model_slice]]
-            self.from_db = _get_from_db(klass_info["model"], fetch_mode)
+            self.from_db = _instance_builder(klass_info["model"], fetch_mode)
             self.populators = get_related_populators(klass_info, select, queryset.db, fetch_mode)
+            _build_related_instances(self.populators, fetch_mode)
             self.annotations = compiler.annotation_col_map
             # What a union of prepared queries needs the same in each (PreparedUnion).
             self.columns = (
@@ -94,6 +97,48 @@ class _Compiled:
             )
         else:
             self.columns = None
+
+
+def _instance_builder(model, fetch_mode):
+    """`model.from_db(db, attnames, values)`, as Django's but without Model.__init__: the values
+    go straight into the instance's __dict__, which is where __init__'s setattr puts them (the
+    descriptors of file and foreign key fields store them there too), and a row with deferred
+    fields is not first rebuilt in field order with a placeholder per deferred field. That was
+    most of what building the page's instances cost (a listing page builds twenty). Django's
+    own when the model overrides from_db or __init__ or something listens to pre_init."""
+    from_db = _get_from_db(model, fetch_mode)
+    if (
+        model.from_db.__func__ is not Model.from_db.__func__
+        or model.__init__ is not Model.__init__
+        or pre_init.has_listeners(model)
+    ):
+        return from_db
+    new = object.__new__
+    # Receivers connected at start-up (an image field keeping its dimensions): sent as
+    # Model.__init__ sends it, before from_db marks the instance as read from `db`.
+    send_post_init = post_init.has_listeners(model)
+
+    def build(db, attnames, values):
+        obj = new(model)
+        fields = obj.__dict__
+        fields["_state"] = state = ModelState()
+        fields.update(zip(attnames, values, strict=True))
+        if send_post_init:
+            post_init.send(sender=model, instance=obj)
+        state.adding = False
+        state.db = db
+        if fetch_mode is not None:
+            state.fetch_mode = fetch_mode
+        return obj
+
+    return build
+
+
+def _build_related_instances(populators, fetch_mode):
+    """select_related's populators (Django's RelatedPopulator) build with `_instance_builder`."""
+    for populator in populators:
+        populator.from_db = _instance_builder(populator.model_cls, fetch_mode)
+        _build_related_instances(populator.related_populators, fetch_mode)
 
 
 class PreparedQuery:

@@ -68,6 +68,32 @@ def test_a_union_gives_each_query_its_own_rows_in_one_round_trip(django_assert_n
         PreparedUnion(newest, whole).objects(pk=1)  # different columns
 
 
+def test_instances_are_those_django_builds():
+    """Prepared queries fill instances themselves (newsroom.prepared._instance_builder): the
+    same field values, related instances, deferred fields and state as Django's own."""
+    for number in range(3):
+        make_entry(image=make_image() if number else None)
+
+    def listing():
+        return Entry.objects.published().select_related("image").defer("body").order_by("pk")
+
+    def state(obj):
+        fields = {k: v for k, v in vars(obj).items() if k != "_state"}
+        return fields, obj._state.adding, obj._state.db, obj._state.fetch_mode
+
+    prepared, expected = PreparedQuery(listing).objects(), list(listing())
+    assert [state(e) for e in prepared] == [state(e) for e in expected]
+    for found, wanted in zip(prepared, expected, strict=True):
+        assert found.get_deferred_fields() == wanted.get_deferred_fields() == {"body"}
+        if wanted.image is None:
+            assert found.image is None
+            continue
+        assert state(found.image) == state(wanted.image)
+        # The image field's post_init receiver ran (it turns the stored name into a file).
+        assert type(vars(found.image)["file"]) is type(vars(wanted.image)["file"])
+        assert found.image.file.name == wanted.image.file.name
+
+
 def test_a_lookup_reads_the_time_of_each_run():
     lookup = PreparedQuery(
         lambda slug: Entry.objects.published().filter(slug=slug).select_related("image"),
