@@ -200,3 +200,33 @@ def test_each_form_has_its_own_fields_and_widgets():
     assert len(list(month.widget.choices)) == 13
     assert "class" not in month.widget.attrs
     assert second.is_valid() and second.cleaned_data["month"] == "5"
+
+
+def test_each_filter_form_has_fields_of_its_own(rf):
+    """The fields are copied per form without copy.deepcopy (entries.filters.FieldCopies): what
+    one request changes in its fields never reaches another's."""
+    request = rf.get("/", {"month": "5"})
+    first = EntryFilter(request.GET, queryset=Entry.objects.none(), request=request).form
+    second = EntryFilter(request.GET, queryset=Entry.objects.none(), request=request).form
+    for name in first.fields:
+        one, other = first.fields[name], second.fields[name]
+        assert one is not other and one.widget is not other.widget
+        assert one.widget.attrs == other.widget.attrs and one.widget.attrs is not other.widget.attrs
+        assert one.error_messages is not other.error_messages
+    first.fields["q"].widget.attrs["placeholder"] = "changed"
+    first.fields["month"].widget.choices = [("1", "changed")]
+    assert (
+        "placeholder"
+        not in EntryFilter(request.GET, queryset=Entry.objects.none(), request=request)
+        .form.fields["q"]
+        .widget.attrs
+    )
+    month = EntryFilter(request.GET, queryset=Entry.objects.none(), request=request).form.fields[
+        "month"
+    ]
+    assert ("5", "May") in list(month.choices)
+    assert ("1", "changed") not in list(month.widget.choices)
+    # django-filter's choice iterator reads the empty label of its own field.
+    month.empty_label = "Every month"
+    assert list(month.choices)[0] == ("", "Every month")
+    assert list(second.fields["month"].choices)[0] == ("", "Any month")
