@@ -111,8 +111,9 @@ class EntryFilter(django_filters.FilterSet):
     @cached_property
     def is_blank(self):
         """Whether the query string names no filter at all (`/`, `/?page=3`): the form is then
-        valid, filters nothing and shows no value, so it is not even built (a tenth of what an
-        uncached listing page cost; entries.filter_markup renders its fields without it)."""
+        valid, filters nothing and shows no value, so it is not even built (building, validating
+        and keying it was about a tenth of an uncached listing page's instructions;
+        entries.filter_markup renders its fields without it)."""
         return not any(name in self.data for name in self.filters)
 
     def is_valid(self):
@@ -173,7 +174,7 @@ class FieldCopies(dict):
     """A form class's `base_fields`, which Django deep-copies for every form made: each field,
     its widget and, item by item, its list of choices (the month names). Copied here as
     Django's Field, ChoiceField, ModelChoiceField and widget `__deepcopy__` copy them, without
-    `copy.deepcopy`'s generic machinery (a third of what building the form cost) and sharing
+    `copy.deepcopy`'s generic machinery (2-3 % of a search page's instructions) and sharing
     the lists of choices: nothing changes one in place (a request may replace a widget's whole
     list, never an item of the field's)."""
 

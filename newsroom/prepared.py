@@ -103,9 +103,9 @@ def _instance_builder(model, fetch_mode):
     """`model.from_db(db, attnames, values)`, as Django's but without Model.__init__: the values
     go straight into the instance's __dict__, which is where __init__'s setattr puts them (the
     descriptors of file and foreign key fields store them there too), and a row with deferred
-    fields is not first rebuilt in field order with a placeholder per deferred field. That was
-    most of what building the page's instances cost (a listing page builds twenty). Django's
-    own when the model overrides from_db or __init__ or something listens to pre_init."""
+    fields is not first rebuilt in field order with a placeholder per deferred field: about a
+    tenth of an uncached listing page's instructions (it builds twenty instances). Django's own
+    when the model overrides from_db or __init__ or something listens to pre_init."""
     from_db = _get_from_db(model, fetch_mode)
     if (
         model.from_db.__func__ is not Model.from_db.__func__
