@@ -105,7 +105,8 @@ def _instance_builder(model, fetch_mode):
     descriptors of file and foreign key fields store them there too), and a row with deferred
     fields is not first rebuilt in field order with a placeholder per deferred field: about a
     tenth of an uncached listing page's instructions (it builds twenty instances). Django's own
-    when the model overrides from_db or __init__ or something listens to pre_init."""
+    when the model overrides from_db or __init__ or something listens to pre_init. Receivers
+    are looked up when the query is prepared: model signals are connected at start-up."""
     from_db = _get_from_db(model, fetch_mode)
     if (
         model.from_db.__func__ is not Model.from_db.__func__
