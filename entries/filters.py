@@ -114,7 +114,8 @@ class EntryFilter(django_filters.FilterSet):
         valid, filters nothing and shows no value, so it is not even built (building, validating
         and keying it was about a tenth of an uncached listing page's instructions;
         entries.filter_markup renders its fields without it)."""
-        return not any(name in self.data for name in self.filters)
+        # An unbound filter set stays invalid, as django-filter has it.
+        return self.is_bound and not any(name in self.data for name in self.filters)
 
     def is_valid(self):
         return self.is_blank or super().is_valid()

@@ -230,3 +230,10 @@ def test_each_filter_form_has_fields_of_its_own(rf):
     month.empty_label = "Every month"
     assert next(iter(month.choices)) == ("", "Every month")
     assert next(iter(second.fields["month"].choices)) == ("", "Any month")
+
+
+def test_an_unbound_filter_is_not_valid_nor_blank():
+    unbound = EntryFilter(queryset=Entry.objects.none())
+    assert not unbound.is_blank
+    assert not unbound.is_valid()
+
