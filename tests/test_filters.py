@@ -236,4 +236,3 @@ def test_an_unbound_filter_is_not_valid_nor_blank():
     unbound = EntryFilter(queryset=Entry.objects.none())
     assert not unbound.is_blank
     assert not unbound.is_valid()
-
