@@ -21,6 +21,10 @@ from newsroom.content_version import remembered
 
 # Below this offset, a plain OFFSET is as cheap as a seek.
 SEEK_FROM = 500
+# Below this offset, a page is read in the same query as the count (when the count is not
+# kept): further on, the rows skipped cost the database more than the round trip saved (SQLite
+# joins each skipped row's photo; the last page is otherwise read backwards, skipping none).
+READ_WITH_COUNT_BELOW = 50
 LISTING_ORDER = ("-pub_date", "-id")
 # What a page number may look like: ASCII digits (or ListView's "last"). Python's `int()` also
 # takes "1_0", " 1" and full-width or Arabic-Indic digits, each one more address of one page.
@@ -44,11 +48,14 @@ class VersionedPaginator(Paginator):
     def __init__(
         self, object_list, per_page, *, count_key=None, count_keys=(), pages=None, **kwargs
     ):
-        # Optional `(newest_first, oldest_first, count)`: functions of (offset, limit) giving
-        # the rows `object_list` would, and of nothing giving its count, read by prepared
+        # Optional `(newest_first, oldest_first, count, counted_page)`: functions of
+        # (offset, limit) giving the rows `object_list` would, of nothing giving its count,
+        # and of (offset, limit) giving `(rows, count or None)` in one query, read by prepared
         # queries (newsroom.prepared). Without `oldest_first` the rows are in an order of
         # their own (a search's): read from the start, never by seeking.
         self.pages = pages
+        self.asked = None  # the page number page() was given, as given
+        self.read_ahead = None  # (offset, rows) read with the count
         super().__init__(object_list, per_page, **kwargs)
         self.count_key = count_key
         self.count_keys = count_keys
@@ -60,12 +67,12 @@ class VersionedPaginator(Paginator):
     @cached_property
     def count(self):
         if not self.count_key:
-            return self.pages[2]() if self.pages else super().count
+            return self.count_rows()
         digest = hashlib.md5(self.count_key.encode(), usedforsecurity=False).hexdigest()
         counted = []
 
         def count_rows():
-            counted.append(self.pages[2]() if self.pages else super(VersionedPaginator, self).count)
+            counted.append(self.count_rows())
             return counted[0]
 
         try:
@@ -76,7 +83,23 @@ class VersionedPaginator(Paginator):
             # Cache down: count in the database (once, even if the cache failed after it).
             return counted[0] if counted else count_rows()
 
+    def count_rows(self):
+        """The count, from the database. When the page asked for is one of the first few, it
+        is read in the same query as the count and kept for `_slice`."""
+        if not self.pages:
+            return super().count
+        asked = str(self.asked)
+        if self.pages[3] and asked.isdigit():
+            bottom = (int(asked) - 1) * self.per_page
+            if 0 <= bottom < READ_WITH_COUNT_BELOW:
+                rows, count = self.pages[3](bottom, self.per_page + self.orphans)
+                if count is not None:
+                    self.read_ahead = (bottom, rows)
+                    return count
+        return self.pages[2]()
+
     def page(self, number):
+        self.asked = number
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
@@ -85,6 +108,9 @@ class VersionedPaginator(Paginator):
         return self._get_page(self._slice(bottom, top), number, self)
 
     def _slice(self, bottom, top):
+        if self.read_ahead and self.read_ahead[0] == bottom:
+            # Read with the count, as many rows as a page can hold (orphans included).
+            return self.read_ahead[1][: top - bottom]
         if self.pages and self.pages[1] is None:
             return self.pages[0](bottom, top - bottom)
         qs = self.object_list
@@ -143,7 +169,8 @@ class VersionedPaginationMixin:
         return ()
 
     def listing_pages(self):
-        """`(newest_first, oldest_first, count)` for the paginator (VersionedPaginator), or None."""
+        """`(newest_first, oldest_first, count, counted_page)` for the paginator
+        (VersionedPaginator), or None."""
         return None
 
     def get_paginator(self, queryset, per_page, **kwargs):

@@ -3,7 +3,7 @@ search's queryset was a quarter of what an uncached search page cost."""
 
 from django.db import connection
 
-from newsroom.prepared import COUNT_ROWS, Contains, PreparedQuery
+from newsroom.prepared import COUNT_ROWS, Contains, PreparedCountedPage, PreparedQuery
 
 from .search import search, search_words, words
 
@@ -22,8 +22,8 @@ class PreparedSearch:
         self.by_shape = {}
 
     def pages(self, query, **values):
-        """(rows(offset, limit), None, count()) of the search, for VersionedPaginator's
-        `pages`; None when such a query is not prepared."""
+        """(rows(offset, limit), None, count(), counted_rows(offset, limit)) of the search,
+        for VersionedPaginator's `pages`; None when such a query is not prepared."""
         if connection.vendor == "postgresql":
             shape, given = None, {"query": query}
         else:
@@ -34,12 +34,13 @@ class PreparedSearch:
         queries = self.by_shape.get(shape)
         if queries is None:
             queries = self.by_shape[shape] = self._prepare(shape)
-        rows, count = queries
+        rows, count, counted_rows = queries
         given.update(values)
         return (
             lambda offset, limit: rows.objects(offset=offset, limit=limit, **given),
             None,
             lambda: count.rows(**given)[0][0],
+            lambda offset, limit: counted_rows.objects(offset=offset, limit=limit, **given),
         )
 
     def _prepare(self, shape):
@@ -61,4 +62,5 @@ class PreparedSearch:
         return (
             PreparedQuery(build, window=True, **kinds, **self.inputs),
             PreparedQuery(counted, **kinds, **self.inputs),
+            PreparedCountedPage(build, counted, **kinds, **self.inputs),
         )

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from newsroom.cache import accept_query
-from newsroom.prepared import COUNT_ROWS, PreparedQuery, PreparedUnion
+from newsroom.prepared import COUNT_ROWS, PreparedCountedPage, PreparedQuery, PreparedUnion
 from newsroom.surrogate import add_keys
 
 from . import cache_keys, languages, search, suggestions
@@ -100,12 +100,13 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         queries = _LISTING_PAGES.get(type(self))
         if queries is None:
             queries = _LISTING_PAGES[type(self)] = self.prepare_listing_pages()
-        newest_first, oldest_first, count = queries
+        newest_first, oldest_first, count, counted_page = queries
         values = self.prepared_values()
         return (
             lambda offset, limit: newest_first.objects(offset=offset, limit=limit, **values),
             lambda offset, limit: oldest_first.objects(offset=offset, limit=limit, **values),
             lambda: count.rows(**values)[0][0],
+            lambda offset, limit: counted_page.objects(offset=offset, limit=limit, **values),
         )
 
     prepared_inputs = {}
@@ -132,6 +133,7 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
                 for order in LISTING_ORDERS
             ),
             PreparedQuery(counted, **cls.prepared_inputs),
+            PreparedCountedPage(ordered(LISTING_ORDERS[0]), counted, **cls.prepared_inputs),
         )
 
     def get_context_data(self, **kwargs):

@@ -18,7 +18,7 @@ from entries.views import (
     EntryListView,
     TopicEntryListView,
 )
-from newsroom.prepared import PreparedQuery, PreparedUnion
+from newsroom.prepared import PreparedCountedPage, PreparedQuery, PreparedUnion
 
 from .factories import make_entry, make_image, make_topic, make_translation
 
@@ -69,7 +69,7 @@ def test_a_union_gives_each_query_its_own_rows_in_one_round_trip(django_assert_n
 
 
 def test_instances_are_those_django_builds():
-    """Prepared queries fill instances themselves (newsroom.prepared._instance_builder): the
+    """Prepared queries fill instances themselves (newsroom.prepared._InstanceBuilder): the
     same field values, related instances, deferred fields and state as Django's own."""
     for number in range(3):
         make_entry(image=make_image() if number else None)
@@ -92,6 +92,38 @@ def test_instances_are_those_django_builds():
         # The image field's post_init receiver ran (it turns the stored name into a file).
         assert type(vars(found.image)["file"]) is type(vars(wanted.image)["file"])
         assert found.image.file.name == wanted.image.file.name
+
+
+def test_post_init_reaches_the_receivers_connected_at_each_run():
+    """The builders look post_init's receivers up once per run, not once per instance: a
+    receiver connected after the query was prepared hears of every instance, and one
+    disconnected hears of none."""
+    from django.db.models.signals import post_init
+
+    images = [make_image() for _ in range(2)]
+    for image in images:
+        make_entry(image=image)
+    listing = PreparedQuery(lambda: Entry.objects.select_related("image").order_by("pk"))
+    listing.objects()  # prepared before anything listens
+    heard = []
+
+    def receiver(sender, instance, **kwargs):
+        heard.append((sender, instance.__dict__.get("id"), instance._state.adding))
+
+    post_init.connect(receiver, sender=Entry)
+    post_init.connect(receiver, sender=images[0].__class__)
+    try:
+        found = listing.objects()
+    finally:
+        post_init.disconnect(receiver, sender=Entry)
+        post_init.disconnect(receiver, sender=images[0].__class__)
+    entry_ids = [entry.pk for entry in found]
+    # Sent as Model.__init__ sends it: the values in place, before from_db marks it read.
+    assert sorted(h for h in heard if h[0] is Entry) == [(Entry, pk, True) for pk in entry_ids]
+    assert sorted(h[1] for h in heard if h[0] is not Entry) == sorted(i.pk for i in images)
+    heard.clear()
+    listing.objects()
+    assert heard == []
 
 
 def test_a_lookup_reads_the_time_of_each_run():
@@ -186,7 +218,7 @@ def test_prepared_searches_find_what_the_search_queryset_finds(query):
         if pages is None:  # not prepared: the view builds the queryset
             assert len(search.words(query)) > PREPARED_WORDS or not search.words(query)
             continue
-        rows, oldest_first, count = pages
+        rows, oldest_first, count, counted_rows = pages
         assert oldest_first is None  # a search's order is its own
         assert count() == expected.count()
         for offset, limit in ((0, 3), (3, 3), (0, 50)):
@@ -194,6 +226,34 @@ def test_prepared_searches_find_what_the_search_queryset_finds(query):
             wanted = list(expected[offset : offset + limit])
             assert [(e.pk, e.rank) for e in found] == [(e.pk, e.rank) for e in wanted]
             assert [e.image for e in found] == [e.image for e in wanted]  # select_related
+            # The same page with the count, in one query.
+            with_count, counted = counted_rows(offset, limit)
+            assert [(e.pk, e.rank) for e in with_count] == [(e.pk, e.rank) for e in wanted]
+            assert counted == (expected.count() if wanted else None)
+            assert not any(hasattr(e, PreparedCountedPage.COLUMN) for e in with_count)
+
+
+def test_a_counted_page_is_the_page_and_the_count_of_the_listing(django_assert_num_queries):
+    topic = make_topic()
+    entries = [make_entry(image=make_image() if n % 2 else None) for n in range(7)]
+    for entry in entries[::2]:
+        entry.topics.add(topic)
+    make_entry(status=Entry.Status.DRAFT).topics.add(topic)  # counted by neither
+    for view, values, listed in (
+        (EntryListView, {}, entries),
+        (TopicEntryListView, {"topic": topic.pk}, entries[::2]),
+    ):
+        newest_first, _oldest_first, count, counted_page = view.prepare_listing_pages()
+        listed = sorted(listed, key=lambda e: (e.pub_date, e.pk), reverse=True)
+        for offset, limit in ((0, 3), (3, 3), (0, 50), (len(listed), 3)):
+            with django_assert_num_queries(1):
+                found, counted = counted_page.objects(offset=offset, limit=limit, **values)
+            assert found == newest_first.objects(offset=offset, limit=limit, **values)
+            assert found == listed[offset : offset + limit]
+            assert [e.image for e in found] == [e.image for e in listed[offset : offset + limit]]
+            # No rows, no count: past the end the count is read on its own.
+            assert counted == (len(listed) if found else None)
+            assert count.rows(**values) == [(len(listed),)]
 
 
 def test_translations_are_those_of_the_querysets():
@@ -225,7 +285,8 @@ def test_postgresql_plans_a_public_page_query_once_per_connection(client):
     """Parameters are bound by the server, so the listing's query is one statement whatever the
     time and page: after its second run on a connection it is a prepared statement."""
     make_entry(headline="Harbour")
-    for path in ("/", "/?page=1", "/"):
+    # (The first request reads the page with its count, the others the page alone.)
+    for path in ("/", "/?page=1", "/", "/?page=1"):
         assert client.get(path).status_code == 200
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
