@@ -27,6 +27,7 @@ new entry changes no older entry's related list: a publish refreshes the listing
 sitemap, its topics and its neighbours only.
 """
 
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
@@ -328,7 +329,7 @@ def rendition_change(image_id, *, deleted):
     return Change(frozenset({image_key(image_id)}), hard=deleted)
 
 
-TOPIC_FIELDS = ("pk", "name", "slug", "description", "translation_key")
+TOPIC_FIELDS = ("pk", "name", "slug", "description", "translation_key", "language")
 
 
 def topic_states(pks):
@@ -344,12 +345,15 @@ def topic_state(topic):
 def topic_change(pk, before, after):
     if before == after:
         return NOTHING
-    if before is not None and after is not None and before[1:3] == after[1:3]:
+    # Where it is listed and at which address: its name, slug and language.
+    listed = itemgetter(1, 2, 5)
+    if before is not None and after is not None and listed(before) == listed(after):
         return Change(frozenset({topic_key(pk)}))  # the description shows on its pages only
     stories = {story_key(state[4]) for state in (before, after) if state is not None}
     keys = frozenset({topic_key(pk), TOPICS, *in_every_language(TOPIC_LIST), SITEMAP, *stories})
-    # Deleted, or at a new address: its old pages go at once.
-    hard = before is not None and (after is None or before[2] != after[2])
+    # Deleted, or at a new address (slug or language): its old pages go at once.
+    address = itemgetter(2, 5)
+    hard = before is not None and (after is None or address(before) != address(after))
     return Change(keys, hard)
 
 

@@ -168,6 +168,11 @@ def test_image_and_topic_edits(changed):
     }
     keys = changed(save(topic, name="Renamed"))
     assert {f"topic-{topic.pk}", "topics", "topic-list"} <= keys["soft"]
+    # Moved to another language, same name and slug: it leaves one language's filter forms
+    # and topic list for the other's, and its page moves (/topics/... to /fr/topics/...).
+    keys = changed(save(topic, language="fr"))
+    assert {"topics", "topic-list", "topic-list-fr"} <= keys["soft"] | keys["hard"]
+    assert f"topic-{topic.pk}" in keys["hard"]
 
 
 def test_a_large_bulk_change_drops_everything(changed):
