@@ -18,8 +18,9 @@ def filter_fields(filterset):
     """The listing filter's fields, each with its label and errors. Django renders every label
     and widget (and each <option>) through a template; for a valid form the result depends only
     on the fields' values and choices, so it is rendered once per combination of those and then
-    reused. Never stale: the topics are read (one query, as before) to make the key; labels and
-    fixed choices (months) come from the code, so the language stands for them.
+    reused. Never stale: the topics are read (kept in the cache until a topic changes, else one
+    query) to make the key; labels and fixed choices (months) come from the code, so the
+    language stands for them.
 
     A filter given no value at all (entries.filters.EntryFilter.is_blank) shows its form
     class's fields with no value: the key is made from those, and a form is built only to render

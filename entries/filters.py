@@ -8,14 +8,16 @@ import copy
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.utils.dates import MONTHS as MONTH_NAMES
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from newsroom.content_version import remembered
 from newsroom.prepared import PreparedQuery
 
-from . import search
+from . import cache_keys, search
 from .models import Topic
 
 # Month names in the page's language (Django's own, translated).
@@ -28,15 +30,16 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class TopicChoiceIterator(django_filters.fields.ModelChoiceIterator):
-    """The page's language's topics, read with one plain query compiled once per thread and
-    language (newsroom.prepared). Django's own iterator reads through `QuerySet.iterator()`, a
-    server-side cursor on PostgreSQL: DECLARE, FETCH and CLOSE, three round trips on every
-    listing page for a list of a few topics."""
+    """The page's language's topics, kept in the cache until a topic changes (the `topics`
+    key, which also refreshes every page showing the filter form), else read with one plain
+    query compiled once per thread and language (newsroom.prepared). Django's own iterator
+    reads through `QuerySet.iterator()`, a server-side cursor on PostgreSQL: DECLARE, FETCH and
+    CLOSE, three round trips on every listing page for a list of a few topics."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in _TOPICS.objects():
+        for obj in language_topic_list():
             yield self.choice(obj)
 
 
@@ -55,6 +58,26 @@ def language_topics(request=None):
 
 # Its choices, listed by the iterator above (a given value is still checked by the queryset).
 _TOPICS = PreparedQuery(language_topics)
+
+
+def language_topic_list():
+    """The page's language's topics (a list), kept until a topic changes."""
+    read = []
+
+    def read_topics():
+        read.append(_TOPICS.objects())
+        return read[0]
+
+    try:
+        return remembered(
+            f"topic-choices:{get_language()}",
+            (cache_keys.SITE, cache_keys.TOPICS),
+            read_topics,
+            settings.PAGE_CACHE_SECONDS,
+        )
+    except Exception:
+        # Cache down: from the database (once, even if the cache failed after it).
+        return read[0] if read else read_topics()
 
 
 class EntryFilter(django_filters.FilterSet):
