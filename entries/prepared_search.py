@@ -62,5 +62,7 @@ class PreparedSearch:
         return (
             PreparedQuery(build, window=True, **kinds, **self.inputs),
             PreparedQuery(counted, **kinds, **self.inputs),
-            PreparedCountedPage(build, counted, **kinds, **self.inputs),
+            # Counted over its own rows: a search ranks (reads and sorts) every match anyway,
+            # and the count's query would match them all a second time.
+            PreparedCountedPage(build, **kinds, **self.inputs),
         )

@@ -19,7 +19,15 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Func, IntegerField, Model, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Func,
+    IntegerField,
+    Model,
+    Subquery,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.base import ModelState
 from django.db.models.query import ModelIterable, _get_from_db, get_related_populators
 from django.db.models.signals import post_init, pre_init
@@ -297,14 +305,22 @@ class PreparedCountedPage(PreparedQuery):
     out once per query). `objects(offset=, limit=, **values)` gives `(instances, count)`; the
     count is None when the page has no rows (past the end: count with the count's own query).
 
+    Without `count`, the page query's own rows are counted (`COUNT(*) OVER ()`, before the
+    LIMIT): one pass over them instead of two, for a query that reads and sorts all its rows
+    anyway (a search, ranked), never for one that stops after a page's worth (a listing read
+    in index order, which a window count would make read everything).
+
     One round trip instead of two when nothing keeps the count: each query costs the worker
     and the database more than a page's worth of rows does."""
 
     COLUMN = "prepared_listing_count"
 
-    def __init__(self, page, count, **inputs):
+    def __init__(self, page, count=None, **inputs):
         def build(**values):
-            counted = Subquery(count(**values), output_field=IntegerField())
+            if count is None:
+                counted = Window(Count("*"))
+            else:
+                counted = Subquery(count(**values), output_field=IntegerField())
             return page(**values).annotate(**{self.COLUMN: counted})
 
         super().__init__(build, window=True, **inputs)
