@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from newsroom.content_version import remembered
+from newsroom.content_version import remembered_or_computed
 from newsroom.prepared import PreparedQuery
 
 from . import cache_keys, search
@@ -61,23 +61,14 @@ _TOPICS = PreparedQuery(language_topics)
 
 
 def language_topic_list():
-    """The page's language's topics (a list), kept until a topic changes."""
-    read = []
-
-    def read_topics():
-        read.append(_TOPICS.objects())
-        return read[0]
-
-    try:
-        return remembered(
-            f"topic-choices:{get_language()}",
-            (cache_keys.SITE, cache_keys.TOPICS),
-            read_topics,
-            settings.PAGE_CACHE_SECONDS,
-        )
-    except Exception:
-        # Cache down: from the database (once, even if the cache failed after it).
-        return read[0] if read else read_topics()
+    """The page's language's topics (a list), kept until a topic changes (with the cache down,
+    read from the database)."""
+    return remembered_or_computed(
+        f"topic-choices:{get_language()}",
+        (cache_keys.SITE, cache_keys.TOPICS),
+        _TOPICS.objects,
+        settings.PAGE_CACHE_SECONDS,
+    )
 
 
 class EntryFilter(django_filters.FilterSet):

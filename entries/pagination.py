@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils.functional import SimpleLazyObject, cached_property
 
 from newsroom.cache import normalised_query
-from newsroom.content_version import remembered
+from newsroom.content_version import remembered_or_computed
 
 # Below this offset, a plain OFFSET is as cheap as a seek.
 SEEK_FROM = 500
@@ -69,19 +69,10 @@ class VersionedPaginator(Paginator):
         if not self.count_key:
             return self.count_rows()
         digest = hashlib.md5(self.count_key.encode(), usedforsecurity=False).hexdigest()
-        counted = []
-
-        def count_rows():
-            counted.append(self.count_rows())
-            return counted[0]
-
-        try:
-            return remembered(
-                f"count:{digest}", self.count_keys, count_rows, settings.PAGE_CACHE_SECONDS
-            )
-        except Exception:
-            # Cache down: count in the database (once, even if the cache failed after it).
-            return counted[0] if counted else count_rows()
+        # With the cache down, counted in the database.
+        return remembered_or_computed(
+            f"count:{digest}", self.count_keys, self.count_rows, settings.PAGE_CACHE_SECONDS
+        )
 
     def count_rows(self):
         """The count, from the database. When the page asked for is one of the first few, it

@@ -196,6 +196,21 @@ def remembered(name, keys, compute, timeout):
     return value
 
 
+def remembered_or_computed(name, keys, compute, timeout):
+    """`remembered()`, or with the cache down `compute()`: called once either way, even when
+    the cache fails after it (storing the value)."""
+    computed = []
+
+    def compute_once():
+        computed.append(compute())
+        return computed[0]
+
+    try:
+        return remembered(name, keys, compute_once, timeout)
+    except Exception:
+        return computed[0] if computed else compute_once()
+
+
 def record_change(keys, *, hard=False):
     """Record that what `keys` name has changed, when the change commits (and the version
     learns when the next scheduled entry goes public, one query).
