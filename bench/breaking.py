@@ -15,7 +15,8 @@ and the entries it links to, with `/` taking --root-share of the requests (20%).
 1. app, quiet: nobody edits;
 2. app, publishing: a separate editor process publishes one entry a second through the ORM,
    while a reader polls `/` anonymously and records, for each new entry, the delay from its
-   commit to the first response showing its headline; then quiet again: publishing is
+   commit to the first response showing its headline (the reader polls in the quiet phases
+   too, so they differ from publishing by the editor alone); then quiet again: publishing is
    compared with the mean of the quiet phases before and after it (and, reported beside it,
    with the one before alone);
 3. the ceiling (../shared/bench/ceiling_app.py, page 1's bytes and headers, same gunicorn
@@ -147,7 +148,13 @@ def phases(label, base_url, env, args, tag, paths_file, mix):
     warm(base_url, mix["weights"])
     parts.wrk_mix(base_url + "/", min(5, args.seconds), args.connections, args.threads, paths_file)
     print(f"== {label}: quiet, {args.seconds} s", flush=True)
-    quiet = parts.wrk_mix(base_url + "/", args.seconds, args.connections, args.threads, paths_file)
+    # The reader polls `/` in every phase, not only while publishing: its own requests and CPU
+    # (this machine's two cores serve the load too) weigh on each phase alike, so publishing is
+    # compared with quiet phases that differ from it by the editor alone.
+    with parts.Reader(base_url + "/", tag):
+        quiet = parts.wrk_mix(
+            base_url + "/", args.seconds, args.connections, args.threads, paths_file
+        )
     print(f"   {quiet['rps']} rps, p99 {quiet['p99_ms']} ms, {quiet['errors']} errors")
     print(f"== {label}: publishing, {args.seconds} s", flush=True)
     with parts.Reader(base_url + "/", tag) as reader:
@@ -170,9 +177,10 @@ def phases(label, base_url, env, args, tag, paths_file, mix):
     # Quiet again: publishing is compared with nobody editing before *and* after it, so a slow
     # spell of this shared machine during one quiet phase does not decide the ratio alone.
     print(f"== {label}: quiet again, {args.seconds} s", flush=True)
-    quiet_after = parts.wrk_mix(
-        base_url + "/", args.seconds, args.connections, args.threads, paths_file
-    )
+    with parts.Reader(base_url + "/", tag):
+        quiet_after = parts.wrk_mix(
+            base_url + "/", args.seconds, args.connections, args.threads, paths_file
+        )
     print(f"   {quiet_after['rps']} rps, p99 {quiet_after['p99_ms']} ms")
     quiet_mean = (quiet["rps"] + quiet_after["rps"]) / 2
     return {
