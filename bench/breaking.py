@@ -13,7 +13,8 @@ and the entries it links to, with `/` taking --root-share of the requests (20%).
 --seconds long (30):
 
 1. app, quiet: nobody edits;
-2. app, publishing: a separate editor process publishes one entry a second through the ORM,
+2. app, publishing: a separate editor process (started and set up before the phase, as an
+   editor's server is up before the news breaks) publishes one entry a second through the ORM,
    while a reader polls `/` anonymously and records, for each new entry, the delay from its
    commit to the first response showing its headline (the reader polls in the quiet phases
    too, so they differ from publishing by the editor alone); then quiet again: publishing is
@@ -157,18 +158,19 @@ def phases(label, base_url, env, args, tag, paths_file, mix):
         )
     print(f"   {quiet['rps']} rps, p99 {quiet['p99_ms']} ms, {quiet['errors']} errors")
     print(f"== {label}: publishing, {args.seconds} s", flush=True)
-    with parts.Reader(base_url + "/", tag) as reader:
-        editor = parts.start_editor(env, args.seconds, tag)
-        try:
+    editor = parts.start_editor(env, args.seconds, tag)
+    try:
+        with parts.Reader(base_url + "/", tag) as reader:
+            parts.go(editor)
             publishing = parts.wrk_mix(
                 base_url + "/", args.seconds, args.connections, args.threads, paths_file
             )
             edits = parts.finish_editor(editor, args.seconds)
-        finally:
-            if editor.poll() is None:
-                editor.kill()
-        # The last entry was committed about when the load stopped: give the reader time.
-        reader.wait_for([p["tick"] for p in edits["published"]], 5)
+            # The last entry was committed about when the load stopped: give the reader time.
+            reader.wait_for([p["tick"] for p in edits["published"]], 5)
+    finally:
+        if editor.poll() is None:
+            editor.kill()
     fresh = parts.freshness(edits, reader)
     print(
         f"   {publishing['rps']} rps, p99 {publishing['p99_ms']} ms, {publishing['errors']} "

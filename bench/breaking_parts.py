@@ -51,6 +51,10 @@ def run_editor(seconds, tag):
 
     # The new entries are in the default language: so is their topic.
     topic = Topic.objects.in_language(settings.LANGUAGE_CODE).order_by("pk").first()
+    # Ready (Django set up, the database connected): an editor's server is up before the
+    # news breaks, so its start-up is no part of the publishing phase. Wait for the word.
+    print("ready", flush=True)
+    sys.stdin.readline()
     published, save_seconds, errors = [], [], []
     start = time.monotonic()
     tick = 0
@@ -86,14 +90,26 @@ def run_editor(seconds, tag):
 
 
 def start_editor(env, seconds, tag):
-    return subprocess.Popen(
+    """The editor's process, set up and waiting: `go(process)` starts its publishing."""
+    process = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "breaking.py"), "--editor", "--seconds",
          str(seconds), "--tag", tag],
         cwd=ROOT,
         env=env,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )  # fmt: skip
+    for line in process.stdout:  # nothing else is written before the word
+        if line.strip() == "ready":
+            return process
+    process.kill()
+    raise RuntimeError("the editor did not start")
+
+
+def go(process):
+    process.stdin.write("go\n")
+    process.stdin.flush()
 
 
 def finish_editor(process, seconds):
