@@ -17,11 +17,14 @@ the RSS and Atom feeds `/` and the topic page announce, and in each other langua
 listing page and the entries it links to (`/fr/` and 10 entries), `/` taking 20% of the requests
 and the others equal shares (the demo has one topic, so that is 8 + 80 + 1 + 4 = 93 pages in
 English, 104 with French; the issue's 101 counted more feeds than the site announces). Phases
-of 30 s: *quiet* (nobody edits), then *publishing* (a separate editor process publishes one
-entry a second through the ORM, recording each commit's time), while a reader polls `/`
-anonymously (no cookies) and records the delay from each commit to the first response showing
-that entry's headline, then *quiet* again; publishing is compared with the mean of the two
-quiet phases (and, beside it, with the one before alone). The ceiling
+of 30 s: *quiet* (nobody edits), then *publishing* (a separate editor process, set up before
+the phase, publishes one entry a second through the ORM, recording each commit's time), then
+*quiet* again; in every phase a reader polls `/` anonymously (no cookies; about 75 polls a
+second when idle) and, while publishing, records the delay from each commit to the first
+response showing that entry's headline (since session 10 the reader polls in the quiet phases
+too and the editor starts before its phase: each cost the publishing phase alone before);
+publishing is compared with the mean of the two quiet phases (and, beside it, with the one
+before alone). The ceiling
 (../shared/bench/ceiling_app.py, page 1's bytes and headers, same gunicorn settings) is loaded
 with the same mix before and after (mean). Then the same two phases through varnishd
 (deploy/varnish/default.vcl in front of the same gunicorn, the editor's purge hook,
