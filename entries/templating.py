@@ -155,6 +155,13 @@ class PageEnvironment(jinja2.Environment):
             self.languages[language] = environment
         return environment
 
+    def make_globals(self, d):
+        # A plain dict, not Jinja's ChainMap(d, self.globals): every render, include and
+        # `{% from %}` import copies a template's globals or compares their keys, which a
+        # ChainMap does key by key in Python (a dict in C). The globals are all set before the
+        # first template is loaded (`environment`, `for_language`), so nothing is missed.
+        return {**self.globals, **(d or {})}
+
     def _parse(self, source, name, filename):
         return join_outputs(super()._parse(source, name, filename))
 
