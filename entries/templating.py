@@ -186,6 +186,9 @@ def environment(**options):
     options.setdefault("extensions", []).append(DjangoTranslations)
     # Django's engine keeps a template's last newline; so must this one, for the same bytes.
     options["keep_trailing_newline"] = True
+    # Compiled templates in a plain dict (a fixed set of files): Jinja's default LRU cache
+    # takes a lock and reorders a queue on every template lookup, several per page.
+    options.setdefault("cache_size", -1)
     env = PageEnvironment(**options)
     env.newstyle_gettext = True
     env.globals.update(
