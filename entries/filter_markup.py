@@ -27,7 +27,7 @@ def filter_fields(filterset):
     them the first time."""
     if filterset.is_blank:
         form_class = filterset.get_form_class()
-        key = _key(form_class, filterset.form_prefix, form_class.base_fields, values=None)
+        key = _blank_key(form_class, filterset.form_prefix)
         html = _rendered.get(key)
         return html if html is not None else _remember(key, filterset.form)
     form = filterset.form
@@ -47,7 +47,26 @@ def _choices(field):
     return [(str(value), str(label)) for value, label in field.choices]
 
 
-def _key(form_class, prefix, fields, values):
+def _blank_key(form_class, prefix):
+    """`_key()` of a form given no value. All but the topics (the ModelChoiceField's choices)
+    comes from the form class and the language, so that part is worked out once for each."""
+    fields = form_class.base_fields
+    memo = (form_class, prefix, get_language())
+    fixed = _fixed_keys.get(memo)
+    if fixed is None:
+        fixed = _fixed_keys[memo] = _key(form_class, prefix, fields, None, model_choices=False)
+    return fixed + tuple(
+        tuple(_choices(field))
+        for field in fields.values()
+        if isinstance(field, forms.ModelChoiceField)
+    )
+
+
+# The fixed part of `_blank_key()` by form class, prefix and language: a handful.
+_fixed_keys = {}
+
+
+def _key(form_class, prefix, fields, values, model_choices=True):
     """What the fields' HTML depends on. `values` None: no value given (each is None).
     django-filter makes its form class per filter set: the key names what the HTML shows."""
     # A form's label suffix and auto_id are Django's defaults (the suffix in the language).
@@ -55,8 +74,9 @@ def _key(form_class, prefix, fields, values):
     for name, field in fields.items():
         key.append((name, type(field), type(field.widget), repr(field.widget.attrs)))
         if isinstance(field, forms.ModelChoiceField):
-            choices = field.widget.choices if values is not None else _choices(field)
-            key.append(tuple(choices))
+            if model_choices:
+                choices = field.widget.choices if values is not None else _choices(field)
+                key.append(tuple(choices))
         elif isinstance(field, forms.ChoiceField):
             key.append(tuple(value for value, _ in field.choices))
         key.append(repr(values[name] if values is not None else None))
