@@ -155,6 +155,13 @@ class PageEnvironment(jinja2.Environment):
             self.languages[language] = environment
         return environment
 
+    def make_globals(self, d):
+        # A plain dict, not Jinja's ChainMap(d, self.globals): every render, include and
+        # `{% from %}` import copies a template's globals or compares their keys, which a
+        # ChainMap does key by key in Python (a dict in C). The globals are all set before the
+        # first template is loaded (`environment`, `for_language`), so nothing is missed.
+        return {**self.globals, **(d or {})}
+
     def _parse(self, source, name, filename):
         return join_outputs(super()._parse(source, name, filename))
 
@@ -179,6 +186,9 @@ def environment(**options):
     options.setdefault("extensions", []).append(DjangoTranslations)
     # Django's engine keeps a template's last newline; so must this one, for the same bytes.
     options["keep_trailing_newline"] = True
+    # Compiled templates in a plain dict (a fixed set of files): Jinja's default LRU cache
+    # takes a lock and reorders a queue on every template lookup, several per page.
+    options.setdefault("cache_size", -1)
     env = PageEnvironment(**options)
     env.newstyle_gettext = True
     env.globals.update(

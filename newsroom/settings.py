@@ -61,7 +61,7 @@ MIDDLEWARE = [
     # Inside the page cache, so the cache-key headers it writes are stored with the page.
     "newsroom.surrogate.SurrogateKeyMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "newsroom.csp.ContentSecurityPolicyMiddleware",
     # TRACE is 405 on every path, static files included (newsroom/request_guard.py).
     "newsroom.request_guard.RequestGuardMiddleware",
     # Right after SecurityMiddleware, as whitenoise asks, so static files skip the rest.

@@ -24,16 +24,16 @@ def _media_prefix():
     return "media" if "://" in url else url.strip("/")
 
 
-urlpatterns = [
+# The public pages in every language: the default one without a prefix (`/`), the others
+# under theirs (`/fr/`). First, as they are what most requests ask for: a page's address is
+# then found without first failing against every other pattern (no address matches both).
+urlpatterns = i18n_patterns(path("", include("entries.urls")), prefix_default_language=False)
+urlpatterns += [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # With MEDIA_STORAGE=s3, MEDIA_URL is the bucket's and this route answers 404.
     path(f"{_media_prefix()}/<path:path>", serve_media, name="media"),
     path("", include("entries.site_urls")),
 ]
-# The public pages in every language: the default one without a prefix (`/`), the others
-# under theirs (`/fr/`).
-urlpatterns += i18n_patterns(path("", include("entries.urls")), prefix_default_language=False)
-
 # A database outage gives a plain 503 page instead of the 500 page.
 handler500 = "newsroom.health.server_error"
