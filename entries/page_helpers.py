@@ -171,6 +171,21 @@ def news_date_in(language):
     return news_date
 
 
+def public_line(image):
+    """The photo's public line (Image.public_line) in the active language."""
+    return image.public_line
+
+
+def public_line_in(language):
+    """`image|public_line` in a language's templates: the photo's public line
+    (Image.public_line) in that language, not looked up per photo."""
+
+    def public_line(image):
+        return image.public_line_in(language)
+
+    return public_line
+
+
 def minutes(duration):
     """A timedelta in whole minutes, as `{% widthratio duration.total_seconds 60 1 %}` gave."""
     return str(round(duration.total_seconds() / 60))
@@ -235,6 +250,7 @@ FILTERS = {
     "date": date,
     "isoformat": isoformat,
     "news_date": news_date_filter,
+    "public_line": public_line,
     "highlight": highlight,
     "minutes": minutes,
     "og_locale": og_locale,

@@ -150,6 +150,7 @@ class PageEnvironment(jinja2.Environment):
             environment.filters = {
                 **self.filters,
                 "news_date": page_helpers.news_date_in(language),
+                "public_line": page_helpers.public_line_in(language),
                 "picture": pictures.picture_filter(language),
             }
             self.languages[language] = environment

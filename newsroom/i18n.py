@@ -89,10 +89,12 @@ def _format_day(language, name, year, month, day):
     return date_format(date(year, month, day), _news_format(name))
 
 
-def decimal(value, places):
+def decimal(value, places, language=None):
     """`value` rounded to `places` (as Python rounds: 98.876 is 98.88, where Django's
-    number_format would cut it to 98.87), with the active language's decimal separator."""
-    return f"{value:.{places}f}".replace(".", _decimal_separator(translation.get_language()))
+    number_format would cut it to 98.87), with the decimal separator of `language`, by
+    default the active one."""
+    language = language or translation.get_language()
+    return f"{value:.{places}f}".replace(".", _decimal_separator(language))
 
 
 @lru_cache(maxsize=64)

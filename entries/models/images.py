@@ -166,11 +166,16 @@ class Image(models.Model):
     def public_line(self):
         """`<file name> - <caption>, <size>KB` (`98,88 Ko` in French, the catalogue's unit),
         without the caption part when there is none."""
-        caption = self.shown_caption
+        return self.public_line_in(translation.get_language())
+
+    def public_line_in(self, language):
+        """`public_line` in `language`, the active one (a language's templates know it: every
+        listing card shows the line, and looking the language up was a third of its work)."""
+        caption = self.text_in("caption", language)
         name = f"{self.file_name} - {caption}" if caption else self.file_name
-        return _public_line_format(translation.get_language()) % {
+        return _public_line_format(language) % {
             "name": name,
-            "size": self.size_kb,
+            "size": decimal(self.file_size / 1024, 2, language),
         }
 
     @property
