@@ -5,7 +5,8 @@ to build)."""
 
 import copy
 
-from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import engines
 
 # The column is at most 46rem wide (44rem of image), below that the viewport less its padding;
@@ -31,7 +32,6 @@ def picture(image, lazy=False, sizes="column", language=None):
         image.height,
         bool(lazy),
         sizes,
-        settings.MEDIA_URL,
     )
     # The renditions are compared with the kept ones, not hashed into the key: a repr() of
     # them per card was 5 % of an uncached topic page's instructions.
@@ -46,6 +46,14 @@ def picture(image, lazy=False, sizes="column", language=None):
 
 
 _built = {}
+
+
+@receiver(setting_changed)
+def _forget_built(setting, **kwargs):
+    # The kept markup holds URLs built from MEDIA_URL (read here once per card, it cost as
+    # much as the rest of the lookup).
+    if setting == "MEDIA_URL":
+        _built.clear()
 
 
 def _build(image, alt, lazy, sizes):

@@ -142,10 +142,13 @@ class Image(models.Model):
         """`caption` or `alt_text` in `language` (the active one by default), falling back to
         the default language's."""
         language = language or translation.get_language()
-        if language != settings.LANGUAGE_CODE:
-            translated = self.translations.get(language, {}).get(field)
-            if translated:
-                return translated
+        # The photo's translations first: most have none in the page's language, and then
+        # the default language (a setting read, twice per listing card) need not be read.
+        translated = self.translations.get(language)
+        if translated and language != settings.LANGUAGE_CODE:
+            text = translated.get(field)
+            if text:
+                return text
         return getattr(self, field)
 
     @property
