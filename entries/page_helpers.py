@@ -15,7 +15,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import add_truncation_text, calculate_truncate_chars_length
-from django.utils.timezone import localtime, template_localtime
+from django.utils.timezone import get_current_timezone, localtime, template_localtime
 from jinja2 import pass_context
 
 from newsroom.i18n import news_date
@@ -152,23 +152,48 @@ def date(value, format=None):
     return defaultfilters.date(template_localtime(value), format)
 
 
-def isoformat(value):
-    """`date:'c'`: the ISO 8601 form in the current time zone."""
-    return localtime(value).isoformat()
+def current_timezone():
+    """The active time zone, for a page to read once and hand to `isoformat` and `news_date`:
+    each read is a thread-local lookup, and costs most when no zone was activated (the
+    default zone is then found by an AttributeError), twice per listing card."""
+    return get_current_timezone()
 
 
-def news_date_filter(value, with_time=False, language=None):
-    """An entry's date in the page language's news style (newsroom.i18n.news_date)."""
-    return news_date(value, with_time=bool(with_time), language=language) if value else ""
+def isoformat(value, zone=None):
+    """`date:'c'`: the ISO 8601 form in the current time zone (`zone`, if given)."""
+    return localtime(value, zone).isoformat()
+
+
+def news_date_filter(value, with_time=False, language=None, zone=None):
+    """An entry's date in the page language's news style (newsroom.i18n.news_date), in the
+    current time zone (`zone`, if given)."""
+    if not value:
+        return ""
+    return news_date(value, with_time=bool(with_time), language=language, zone=zone)
 
 
 def news_date_in(language):
     """`|news_date` in a language's templates."""
 
-    def news_date(value, with_time=False):
-        return news_date_filter(value, with_time, language)
+    def news_date(value, with_time=False, zone=None):
+        return news_date_filter(value, with_time, language, zone)
 
     return news_date
+
+
+def public_line(image):
+    """The photo's public line (Image.public_line) in the active language."""
+    return image.public_line
+
+
+def public_line_in(language):
+    """`image|public_line` in a language's templates: the photo's public line
+    (Image.public_line) in that language, not looked up per photo."""
+
+    def public_line(image):
+        return image.public_line_in(language)
+
+    return public_line
 
 
 def minutes(duration):
@@ -222,7 +247,12 @@ def entry_body(entry):
     return body.render(entry, skip_summary=True)
 
 
-GLOBALS = {"url": url, "static": static, "canonical_url": canonical_url}
+GLOBALS = {
+    "url": url,
+    "static": static,
+    "canonical_url": canonical_url,
+    "current_timezone": current_timezone,
+}
 FILTERS = {
     "absolute_url": absolute_url,
     "page_alternates": page_alternates,
@@ -235,6 +265,7 @@ FILTERS = {
     "date": date,
     "isoformat": isoformat,
     "news_date": news_date_filter,
+    "public_line": public_line,
     "highlight": highlight,
     "minutes": minutes,
     "og_locale": og_locale,

@@ -3,7 +3,10 @@ is opened or checked). The markup is templates/jinja2/includes/picture.html; the
 photos shown lately is kept (every listing card has one; each took a fifth of the card's work
 to build)."""
 
-from django.conf import settings
+import copy
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import engines
 
 # The column is at most 46rem wide (44rem of image), below that the viewport less its padding;
@@ -21,26 +24,36 @@ def picture(image, lazy=False, sizes="column", language=None):
     """The photo's <picture>; without renditions (not made yet) the original's <img>. Its
     text is in `language`, the active one (given by a language's template environment)."""
     alt = image.text_in("alt_text", language)
+    sources = image.rendition_sources
     key = (
         image.file.name,
-        repr(image.rendition_sources),
         alt,
         image.width,
         image.height,
         bool(lazy),
         sizes,
-        settings.MEDIA_URL,
     )
-    html = _built.get(key)
-    if html is None:
+    # The renditions are compared with the kept ones, not hashed into the key: a repr() of
+    # them per card was 5 % of an uncached topic page's instructions.
+    built = _built.get(key)
+    if built is None or built[0] != sources:
         html = _build(image, alt, bool(lazy), sizes)
         if len(_built) >= 1024:  # bounded: photos come and go
             _built.clear()
-        _built[key] = html
-    return html
+        _built[key] = (copy.deepcopy(sources), html)  # as they were, whatever becomes of them
+        return html
+    return built[1]
 
 
 _built = {}
+
+
+@receiver(setting_changed)
+def _forget_built(setting, **kwargs):
+    # The kept markup holds URLs built from MEDIA_URL (read here once per card, it cost as
+    # much as the rest of the lookup).
+    if setting == "MEDIA_URL":
+        _built.clear()
 
 
 def _build(image, alt, lazy, sizes):

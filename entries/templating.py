@@ -11,7 +11,6 @@ TemplateResponse and render_to_string do.)
 """
 
 import html
-import re
 from functools import cached_property
 
 import jinja2
@@ -26,16 +25,17 @@ from markupsafe import Markup
 
 from . import filter_markup, page_helpers, pictures
 
-# A character django.utils.html.escape would replace.
-_NEEDS_ESCAPING = re.compile(r"[&<>\"']").search
-
 
 def escape(value):
     """`value` as Django's templates print it: escaped (django.utils.html.escape) unless it is
     already HTML. Called for every `{{ ... }}`, so the usual cases are tested first."""
     kind = type(value)
     if kind is str:
-        return html.escape(value) if _NEEDS_ESCAPING(value) else value
+        # Five scans in C are several times faster than a regular expression's (a summary
+        # per listing card).
+        if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+            return html.escape(value)
+        return value
     if kind is SafeString or kind is Markup:
         return value
     if hasattr(value, "__html__"):
@@ -150,6 +150,7 @@ class PageEnvironment(jinja2.Environment):
             environment.filters = {
                 **self.filters,
                 "news_date": page_helpers.news_date_in(language),
+                "public_line": page_helpers.public_line_in(language),
                 "picture": pictures.picture_filter(language),
             }
             self.languages[language] = environment

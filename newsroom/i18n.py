@@ -64,11 +64,11 @@ class LanguageMiddleware:
         return response
 
 
-def news_date(value, with_time=False, language=None):
+def news_date(value, with_time=False, language=None, zone=None):
     """`value` in the site's time zone, in the active language's news style: `17 Sep. 2024`
     in English, `17 sept. 2024` in French (NEWS_DATE_FORMAT in newsroom/formats/<code>/).
-    `language`, when the caller knows it is the active one, saves looking it up."""
-    value = localtime(value)
+    `language` and `zone`, when the caller knows the active ones, save looking them up."""
+    value = localtime(value, zone)
     name = "NEWS_DATETIME_FORMAT" if with_time else "NEWS_DATE_FORMAT"
     if with_time:
         return date_format(value, _news_format(name))
@@ -89,10 +89,12 @@ def _format_day(language, name, year, month, day):
     return date_format(date(year, month, day), _news_format(name))
 
 
-def decimal(value, places):
+def decimal(value, places, language=None):
     """`value` rounded to `places` (as Python rounds: 98.876 is 98.88, where Django's
-    number_format would cut it to 98.87), with the active language's decimal separator."""
-    return f"{value:.{places}f}".replace(".", _decimal_separator(translation.get_language()))
+    number_format would cut it to 98.87), with the decimal separator of `language`, by
+    default the active one."""
+    language = language or translation.get_language()
+    return f"{value:.{places}f}".replace(".", _decimal_separator(language))
 
 
 @lru_cache(maxsize=64)

@@ -10,7 +10,7 @@ from django.utils import translation
 
 
 @lru_cache(maxsize=64)
-def _slug_url_parts(view_name, script_prefix, urlconf, root_urlconf, language):
+def _slug_url_parts(view_name, script_prefix, urlconf, language):
     """The URL of `view_name` around its slug, e.g. ("/fr/entries/", "/"), for one URL
     configuration and language."""
     marker = "slug-marker"
@@ -23,9 +23,10 @@ def _slug_url_parts(view_name, script_prefix, urlconf, root_urlconf, language):
 def slug_url(view_name, slug, language):
     """reverse(view_name, kwargs={"slug": slug}) in `language`, reversed once per URL
     configuration and language, not once per object of a page."""
-    prefix, suffix = _slug_url_parts(
-        view_name, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF, language
-    )
+    # A request has set its URL configuration; the root one is read only outside requests
+    # (a setting read costs as much as the rest of this, per card of a listing).
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    prefix, suffix = _slug_url_parts(view_name, get_script_prefix(), urlconf, language)
     return prefix + slug + suffix
 
 

@@ -326,6 +326,13 @@ class Entry(Translatable):
         return slug_url("entries:entry_detail", self.slug, self.language)
 
     @property
+    def url(self):
+        """The entry's address, for templates: Jinja2 calls a method such as
+        get_absolute_url() through its context, which costs as much as the address itself
+        (once per listing card)."""
+        return self.get_absolute_url()
+
+    @property
     def is_outdated(self):
         """A translation whose source's text has changed since it was brought up to date."""
         source = self.translation_source

@@ -142,10 +142,13 @@ class Image(models.Model):
         """`caption` or `alt_text` in `language` (the active one by default), falling back to
         the default language's."""
         language = language or translation.get_language()
-        if language != settings.LANGUAGE_CODE:
-            translated = self.translations.get(language, {}).get(field)
-            if translated:
-                return translated
+        # The photo's translations first: most have none in the page's language, and then
+        # the default language (a setting read, twice per listing card) need not be read.
+        translated = self.translations.get(language)
+        if translated and language != settings.LANGUAGE_CODE:
+            text = translated.get(field)
+            if text:
+                return text
         return getattr(self, field)
 
     @property
@@ -166,11 +169,16 @@ class Image(models.Model):
     def public_line(self):
         """`<file name> - <caption>, <size>KB` (`98,88 Ko` in French, the catalogue's unit),
         without the caption part when there is none."""
-        caption = self.shown_caption
+        return self.public_line_in(translation.get_language())
+
+    def public_line_in(self, language):
+        """`public_line` in `language`, the active one (a language's templates know it: every
+        listing card shows the line, and looking the language up was a third of its work)."""
+        caption = self.text_in("caption", language)
         name = f"{self.file_name} - {caption}" if caption else self.file_name
-        return _public_line_format(translation.get_language()) % {
+        return _public_line_format(language) % {
             "name": name,
-            "size": self.size_kb,
+            "size": decimal(self.file_size / 1024, 2, language),
         }
 
     @property
