@@ -20,7 +20,7 @@ from jinja2 import pass_context
 
 from newsroom.i18n import news_date
 
-from . import body, languages, search
+from . import body, highlighting, languages
 
 # Characters that could end a <script> element or start a comment inside one, as JSON escapes.
 # Replaced one by one (str.replace runs in C; str.translate with a dict calls back per
@@ -202,8 +202,8 @@ def minutes(duration):
 
 
 def highlight(text, pattern):
-    """Text escaped, then the search words in it marked (see `entries.search.highlight`)."""
-    return search.highlight(text, pattern)
+    """Text escaped, then the search words in it marked (see `entries.highlighting.highlight`)."""
+    return highlighting.highlight(text, pattern)
 
 
 def json_ld(data):

@@ -15,7 +15,7 @@ from newsroom.cache import accept_query
 from newsroom.prepared import COUNT_ROWS, PreparedCountedPage, PreparedQuery, PreparedUnion
 from newsroom.surrogate import add_keys
 
-from . import cache_keys, languages, search, suggestions
+from . import cache_keys, highlighting, languages, search, suggestions
 from .filters import EntryFilter
 from .models import RELATED_ENTRIES, Entry, OldSlug, Topic
 from .pagination import LazyQuerySet, VersionedPaginationMixin
@@ -141,7 +141,7 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
         page = context["page_obj"]
         context["page_range"] = page.paginator.get_elided_page_range(page.number)
         context["filter"] = self.filterset
-        context["highlight"] = search.highlight_pattern(self.filterset.query)
+        context["highlight"] = highlighting.highlight_pattern(self.filterset.query)
         context["search_cap"] = search.result_cap()
         if self.filterset.query and not page.paginator.count:
             context["suggestion"] = suggestions.suggest(self.filterset.query, self.listing)

@@ -23,7 +23,6 @@ from django.db.models import (
     Count,
     Func,
     IntegerField,
-    JSONField,
     Model,
     Subquery,
     Window,
@@ -33,6 +32,8 @@ from django.db.models.base import ModelState
 from django.db.models.query import ModelIterable, _get_from_db, get_related_populators
 from django.db.models.signals import post_init, pre_init
 from django.utils import timezone, translation
+
+from newsroom.decoded_json import sharing_decoded_json
 
 _preparing_now = contextvars.ContextVar("prepared_now", default=None)
 
@@ -83,7 +84,7 @@ class _Compiled:
         self.params = params
         self.slots = slots  # (position, input name, adapter or None)
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
-        self.converters = _sharing_decoded_json(compiler.get_converters(fields))
+        self.converters = sharing_decoded_json(compiler.get_converters(fields))
         self.model_rows = issubclass(queryset._iterable_class, ModelIterable)
         if self.model_rows:
             klass_info = compiler.klass_info
@@ -371,40 +372,6 @@ def _converted(compiled, rows):
     if compiled.converters:
         return compiled.compiler.apply_converters(rows, compiled.converters)
     return rows
-
-
-def _sharing_decoded_json(converters):
-    """The converters of a query's columns, JSON fields decoded once per distinct text: a
-    listing reads the same few photos' renditions and translations on every request, and
-    decoding them was 7 % of an uncached topic page's instructions. Instances read by
-    prepared queries therefore share their JSON values (dicts, lists): read them, never change
-    them in place (assign a new value)."""
-    shared = {}
-    for position, (functions, expression) in converters.items():
-        field = getattr(expression, "target", None)
-        if isinstance(field, JSONField):
-            functions = [
-                _decoded_once(function) if function == field.from_db_value else function
-                for function in functions
-            ]
-        shared[position] = (functions, expression)
-    return shared
-
-
-def _decoded_once(decode):
-    known = {}  # text: its value
-
-    def decoded(value, expression, connection):
-        found = known.get(value) if type(value) is str else None
-        if found is None:
-            found = decode(value, expression, connection)
-            if type(value) is str:
-                if len(known) >= 1024:  # bounded: rows come and go
-                    known.clear()
-                known[value] = found
-        return found
-
-    return decoded
 
 
 def _fill_prefetched(obj, name, related):

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from entries import search, views
+from entries import highlighting, search, views
 from entries.models import Entry, Image
 
 from .factories import make_entry, make_image, make_topic
@@ -99,16 +99,16 @@ def test_the_query_is_escaped_where_it_is_shown(client):
 
 
 def test_highlight_escapes_every_piece_around_the_marks():
-    pattern = search.highlight_pattern("securite")
-    assert str(search.highlight('"Sécurité" & <b>sécurité\'s</b>', pattern)) == (
+    pattern = highlighting.highlight_pattern("securite")
+    assert str(highlighting.highlight('"Sécurité" & <b>sécurité\'s</b>', pattern)) == (
         "&quot;<mark>Sécurité</mark>&quot; &amp; &lt;b&gt;<mark>sécurité</mark>&#x27;s&lt;/b&gt;"
     )
-    assert str(search.highlight("<nothing>", pattern)) == "&lt;nothing&gt;"
+    assert str(highlighting.highlight("<nothing>", pattern)) == "&lt;nothing&gt;"
 
 
 def test_highlight_escapes_first():
-    pattern = search.highlight_pattern("amp")
-    assert str(search.highlight("a & amp <amp>", pattern)) == (
+    pattern = highlighting.highlight_pattern("amp")
+    assert str(highlighting.highlight("a & amp <amp>", pattern)) == (
         "a &amp; <mark>amp</mark> &lt;<mark>amp</mark>&gt;"
     )
 
