@@ -235,17 +235,8 @@ def bench_database(name, env, work, args, log):
                 wrk(server.url(path), 1, args.connections)
             with ceiling_server({**env, **extra}, server, work, log) as ceiling_app:
                 rows, brackets = load_in_rounds(pages, server, ceiling_app.url("/"), args)
-            # The ceiling row: every run of it, averaged; the worst latencies kept.
-            rows["ceiling"] = {
-                "url": CEILING_LABEL,
-                "rps": round(sum(b["rps"] for b in brackets) / len(brackets), 1),
-                "rps_runs": [b["rps"] for b in brackets],
-                "p50_ms": max(b["p50_ms"] for b in brackets),
-                "p99_ms": max(b["p99_ms"] for b in brackets),
-                "requests": sum(b["requests"] for b in brackets),
-                "errors": sum(b["errors"] for b in brackets),
-                "steal": max(b["steal"] for b in brackets),
-            }
+            # The ceiling row: every run of it.
+            rows["ceiling"] = {"url": CEILING_LABEL, **pooled(brackets)}
             ceiling = rows["ceiling"]["rps"]
             for row in rows.values():
                 bracket = row.get("ceiling_rps", ceiling)
@@ -257,6 +248,20 @@ def bench_database(name, env, work, args, log):
         print_runs(name, config, rows)
     delete_redis_keys(prefix)
     return {"inprocess": inprocess, "skipped": skipped, "runs": runs}
+
+
+def pooled(runs):
+    """Several wrk runs of one URL as one row: rps averaged, the worst latencies and steal kept
+    (a slow run is not averaged away), requests and errors added up."""
+    return {
+        "rps": round(sum(r["rps"] for r in runs) / len(runs), 1),
+        "rps_runs": [r["rps"] for r in runs],
+        "p50_ms": max(r["p50_ms"] for r in runs),
+        "p99_ms": max(r["p99_ms"] for r in runs),
+        "requests": sum(r["requests"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "steal": max(r["steal"] for r in runs),
+    }
 
 
 def load_in_rounds(pages, server, ceiling_url, args):
@@ -283,17 +288,9 @@ def load_in_rounds(pages, server, ceiling_url, args):
             ratios.append(runs[-1]["rps"] / beside if beside else 0)
         beside_runs = brackets[-args.rounds - 1 :]
         ceiling_rps = sum(b["rps"] for b in beside_runs) / len(beside_runs)
-        rps = sum(r["rps"] for r in runs) / len(runs)
         rows[page] = {
             "url": path,
-            "rps": round(rps, 1),
-            "rps_runs": [r["rps"] for r in runs],
-            # The worst round's latencies: a slow round is not averaged away.
-            "p50_ms": max(r["p50_ms"] for r in runs),
-            "p99_ms": max(r["p99_ms"] for r in runs),
-            "requests": sum(r["requests"] for r in runs),
-            "errors": sum(r["errors"] for r in runs),
-            "steal": max(r["steal"] for r in runs),
+            **pooled(runs),
             "ceiling_rps": round(ceiling_rps, 1),
             "of_ceiling_rounds": [round(ratio, 3) for ratio in ratios],
             "of_ceiling_median": round(statistics.median(ratios), 3),
