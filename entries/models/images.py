@@ -152,10 +152,6 @@ class Image(models.Model):
         return getattr(self, field)
 
     @property
-    def shown_caption(self):
-        return self.text_in("caption")
-
-    @property
     def shown_alt_text(self):
         return self.text_in("alt_text")
 
@@ -163,7 +159,11 @@ class Image(models.Model):
     def size_kb(self):
         """The stored file's size in KB (bytes / 1024) with two decimals, in the active
         language's notation: `98.88`, `98,88`."""
-        return decimal(self.file_size / 1024, 2)
+        return self.size_kb_in(None)
+
+    def size_kb_in(self, language):
+        """`size_kb` in `language`'s notation (None: the active language)."""
+        return decimal(self.file_size / 1024, 2, language)
 
     @property
     def public_line(self):
@@ -178,7 +178,7 @@ class Image(models.Model):
         name = f"{self.file_name} - {caption}" if caption else self.file_name
         return _public_line_format(language) % {
             "name": name,
-            "size": decimal(self.file_size / 1024, 2, language),
+            "size": self.size_kb_in(language),
         }
 
     @property
