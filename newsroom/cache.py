@@ -40,6 +40,7 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 
+from .background_render import renderer
 from .content_version import (
     ANY_KEY,
     EVERY_PAGE,
@@ -256,11 +257,19 @@ class PageCacheApp:
             return self.application(environ, start_response)
         stored = cached_page(environ)
         if stored is None:
-            environ["newsroom.page_cache_missed"] = True
-            return self.application(environ, start_response)
+            stale = environ.get("newsroom.stale_copy")
+            if stale is None or not self._render_in_background(environ):
+                environ["newsroom.page_cache_missed"] = True
+                return self.application(environ, start_response)
+            # This reader took the changed page's render lock: it gets the stored copy, like
+            # the others, and the new version renders off the request.
+            stored = not_for_shared_caches(stale[0]), stale[1]
         headers, body = stored
         start_response("200 OK", headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def _render_in_background(self, environ):
+        return settings.PAGE_RENDER_IN_BACKGROUND and renderer.submit(self.application, environ)
 
 
 class PageCacheMiddleware:
