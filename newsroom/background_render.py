@@ -1,10 +1,13 @@
-"""Changed pages renewed off the request, the way Varnish's grace does it.
+"""Changed pages renewed off the request, the way Varnish's grace does it (opt-in:
+PAGE_RENDER_IN_BACKGROUND).
 
-The reader who finds a cached page changed (and takes its render lock, newsroom/cache.py) is
-answered the stored copy at once, like every other reader of that page, and this process
-renders the new version on a thread of its own. Before, that one reader waited for the whole
-render; while an editor publishes under a traffic peak those renders, queued behind the
-readers' requests, were the slowest responses of all.
+By default the first reader to find a cached page changed (and take its render lock,
+newsroom/cache.py) renders it, so the next request after a save shows the change. With the
+setting on, that reader is answered the stored copy at once, like every other reader of the
+page, and this process renders the new version on a thread of its own: no reader waits for a
+render, and the first request after a change may show the old page. Under a publishing peak on
+a loaded machine that halved the p99 in interleaved runs, with entries reaching `/` later
+(docs/performance.md).
 
 Renders run one at a time per process, so a burst of changes cannot take every thread from
 the readers. The reader renders the page itself, as before, when this process's renderer

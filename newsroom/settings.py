@@ -183,10 +183,11 @@ PAGE_S_MAXAGE = env.int("PAGE_S_MAXAGE", default=60)
 # app is failing (Cache-Control stale-while-revalidate / stale-if-error).
 PAGE_STALE_WHILE_REVALIDATE = env.int("PAGE_STALE_WHILE_REVALIDATE", default=5)
 PAGE_STALE_IF_ERROR = env.int("PAGE_STALE_IF_ERROR", default=86_400)
-# The reader who finds a cached page changed is answered the stored copy too, and the new
-# version renders on a thread of its own (newsroom/background_render.py); false: that reader
-# waits for the render.
-PAGE_RENDER_IN_BACKGROUND = env.bool("PAGE_RENDER_IN_BACKGROUND", default=True)
+# Off by default: the first reader to find a cached page changed renders it, so the next
+# request after a change shows it. On: that reader is answered the stored copy too and the new
+# version renders on a thread of its own (newsroom/background_render.py), which keeps renders
+# out of readers' response times under load, at the price of that read-after-write promise.
+PAGE_RENDER_IN_BACKGROUND = env.bool("PAGE_RENDER_IN_BACKGROUND", default=False)
 # Response headers carrying a public page's cache keys (newsroom/surrogate.py).
 SURROGATE_KEY_HEADERS = env.list("SURROGATE_KEY_HEADERS", default=["xkey", "Cache-Tag"])
 

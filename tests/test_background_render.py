@@ -1,5 +1,6 @@
-"""Through the WSGI application gunicorn runs: the reader who finds a cached page changed is
-answered the stored copy at once, and the new version is rendered off the request, once."""
+"""With PAGE_RENDER_IN_BACKGROUND, through the WSGI application gunicorn runs: the reader who
+finds a cached page changed is answered the stored copy at once, and the new version is
+rendered off the request, once."""
 
 import io
 import threading
@@ -42,6 +43,11 @@ def wsgi_get(path, method="GET"):
     finally:
         getattr(response, "close", lambda: None)()
     return answered["status"], answered["headers"], body
+
+
+@pytest.fixture(autouse=True)
+def render_in_background(settings):
+    settings.PAGE_RENDER_IN_BACKGROUND = True  # off by default
 
 
 @pytest.fixture
