@@ -24,6 +24,7 @@ import time
 from collections import deque
 
 from django.conf import settings
+from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +64,6 @@ def render(application, environ):
 def _free(lock):
     if lock is None:
         return
-    from django.core.cache import cache
-
     try:
         cache.delete(lock)
     except Exception:  # the cache is down: the lock lapses with its timeout

@@ -2,11 +2,11 @@
 finds a cached page changed is answered the stored copy at once, and the new version is
 rendered off the request, once."""
 
-import io
 import threading
 import time
 
 import pytest
+from django.test import RequestFactory
 
 from newsroom import background_render
 from newsroom.background_render import renderer
@@ -20,18 +20,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 def wsgi_get(path, method="GET"):
     """(status, headers, body) of a request to the WSGI application, as gunicorn makes it."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": io.StringIO(),
-    }
+    environ = getattr(RequestFactory(HTTP_HOST="testserver"), method.lower())(path).environ
     answered = {}
 
     def start_response(status, headers, exc_info=None):
@@ -41,7 +30,7 @@ def wsgi_get(path, method="GET"):
     try:
         body = b"".join(response).decode()
     finally:
-        getattr(response, "close", lambda: None)()
+        getattr(response, "close", lambda: None)()  # a replayed page is a plain list
     return answered["status"], answered["headers"], body
 
 
@@ -67,13 +56,13 @@ def renders(monkeypatch):
 
 @pytest.fixture
 def held_renders(renders, monkeypatch):
-    """Background renders wait for the returned event (set at the end of the test anyway)."""
+    """Background renders wait until this event is set (at the end of the test anyway)."""
     gate = threading.Event()
     counted = background_render.render
     monkeypatch.setattr(
         background_render, "render", lambda app, environ: (gate.wait(10), counted(app, environ))
     )
-    yield lambda: gate
+    yield gate
     gate.set()
 
 
@@ -85,13 +74,12 @@ def test_the_reader_who_finds_a_page_changed_gets_the_stored_copy_and_it_renders
     entry.headline = "Minister resigns after vote"
     entry.save()
 
-    gate = held_renders()
     status, headers, body = wsgi_get("/")  # takes the page's render lock
     assert status == "200 OK"
     assert "Minister resigns after vote" not in body  # the stored copy, at once
     assert "s-maxage=0" in headers["Cache-Control"]  # not kept as fresh in front
     assert "Minister resigns after vote" not in wsgi_get("/")[2]  # still rendering
-    gate.set()
+    held_renders.set()
     assert renderer.wait_until_idle(10)
 
     status, headers, body = wsgi_get("/")
@@ -151,11 +139,10 @@ def test_a_stuck_render_sends_readers_back_to_rendering_themselves(renders, sett
     second = make_entry(headline="Second story", slug="second")
     for path in ("/entries/first/", "/entries/second/"):
         wsgi_get(path)
-    gate = held_renders()
     first.summary, second.summary = "First, corrected.", "Second, corrected."
     first.save()
     second.save()
     assert "First, corrected." not in wsgi_get("/entries/first/")[2]  # its render is stuck
     time.sleep(1.2)  # longer than the stale window
     assert "Second, corrected." in wsgi_get("/entries/second/")[2]  # rendered by the reader
-    gate.set()
+    held_renders.set()
