@@ -94,6 +94,16 @@ def fr_entry():
     return entry_page(language) if language else None
 
 
+def feed():
+    """The site's RSS feed: with the topic's feeds, rendered again on every publish."""
+    return _first_reverse(["entries:feed_rss"])
+
+
+def topic_feed():
+    url = topic_page()
+    return f"{url}feed.atom" if url else None
+
+
 PAGES = {
     "listing": listing,
     "listing_page_19": listing_page_19,
@@ -102,4 +112,6 @@ PAGES = {
     "search": search_page,
     "fr_listing": fr_listing,
     "fr_entry": fr_entry,
+    "feed": feed,
+    "topic_feed": topic_feed,
 }

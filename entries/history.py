@@ -159,9 +159,20 @@ def _topics_changed_outside_admin(sender, instance, action, reverse, **kwargs):
 
 
 def _schedule(model, pk, verb):
-    # Once committed, so the topics set after the save are in the version; a second save of
-    # the same row in one transaction finds nothing new and records nothing.
-    transaction.on_commit(partial(_record_system_change, model, pk, verb))
+    # Once committed, so the topics set after the save are in the version. A row saved again
+    # in the same transaction (its topics set after it was created) is recorded once: the
+    # callback reads the row as committed. Django drops the callbacks of what is rolled back.
+    pending = transaction.get_connection().run_on_commit
+    if not any(_records(callback, model, pk) for _, callback, _ in pending):
+        transaction.on_commit(partial(_record_system_change, model, pk, verb))
+
+
+def _records(callback, model, pk):
+    return (
+        isinstance(callback, partial)
+        and callback.func is _record_system_change
+        and callback.args[:2] == (model, pk)
+    )
 
 
 def _record_system_change(model, pk, verb):

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from reversion.models import Revision, Version
@@ -128,6 +128,27 @@ def test_queryset_updates_and_commands_are_recorded_as_system(
     with django_capture_on_commit_callbacks(execute=True):
         other.save()
     assert history.versions_of(other).count() == len(history.versions_of(other))
+
+
+def test_an_entry_saved_again_in_one_transaction_is_recorded_once(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        entry = new_entry(headline="Created, then given a topic")
+        entry.topics.add(make_topic())
+        # A save rolled back inside the transaction records nothing of its own.
+        try:
+            with transaction.atomic():
+                Entry.objects.filter(pk=entry.pk).update(headline="Rolled back")
+                entry.save()
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    recordings = [c for c in callbacks if getattr(c, "func", None) is history._record_system_change]
+    assert len(recordings) == 1
+    version = history.versions_of(entry).get()
+    assert version.field_dict["headline"] == "Created, then given a topic"
+    assert len(version.field_dict["topics"]) == 1
 
 
 def test_saving_an_entry_in_the_admin_adds_at_most_three_queries(ada_client, monkeypatch):

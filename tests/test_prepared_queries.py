@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
-from entries import search
+from entries import feeds, search
 from entries.models import RELATED_ENTRIES, Entry
 from entries.prepared_search import PREPARED_WORDS, PreparedSearch
 from entries.views import (
@@ -292,3 +292,24 @@ def test_postgresql_plans_a_public_page_query_once_per_connection(client):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     assert any('FROM "entries_entry"' in statement for statement in statements), statements
+
+
+def test_feeds_read_the_newest_published_entries_of_their_language_and_topic():
+    topic = make_topic()
+    on_topic = [make_entry(image=make_image()) for _ in range(3)]
+    for entry in on_topic:
+        entry.topics.add(topic)
+    off_topic = make_entry()
+    make_entry(status=Entry.Status.DRAFT).topics.add(topic)
+    make_entry(pub_date=timezone.now() + timedelta(hours=1)).topics.add(topic)  # scheduled
+    make_translation(off_topic, "fr")
+    older = [make_entry() for _ in range(feeds.FEED_LENGTH)]
+
+    newest = [*on_topic, off_topic, *older][: feeds.FEED_LENGTH]
+    assert list(Entry.objects.published().in_language()[: feeds.FEED_LENGTH]) == newest
+    assert feeds._LATEST.objects() == newest
+    assert feeds._LATEST_ON_TOPIC.objects(topic=topic.pk) == on_topic
+    # Each item's photo comes with it, and the search vector (unused by a feed) stays behind.
+    item = feeds._LATEST_ON_TOPIC.objects(topic=topic.pk)[0]
+    assert "image" in item._state.fields_cache
+    assert item.get_deferred_fields() == {"search_vector"}
