@@ -11,6 +11,7 @@ TemplateResponse and render_to_string do.)
 """
 
 import html
+import re
 from functools import cached_property
 
 import jinja2
@@ -23,7 +24,11 @@ from jinja2.compiler import CodeGenerator
 from jinja2.ext import InternationalizationExtension
 from markupsafe import Markup
 
-from . import filter_markup, page_helpers, pictures
+from . import feed_markup, filter_markup, page_helpers, pictures
+
+# In an XML template (a feed), a line break and the indentation after it: written for the
+# reader of the template, not sent.
+XML_LINE_BREAK = re.compile(r"\n\s*")
 
 
 def escape(value):
@@ -163,6 +168,12 @@ class PageEnvironment(jinja2.Environment):
         # first template is loaded (`environment`, `for_language`), so nothing is missed.
         return {**self.globals, **(d or {})}
 
+    def preprocess(self, source, name=None, filename=None):
+        source = super().preprocess(source, name, filename)
+        if name and name.endswith(".xml"):
+            source = XML_LINE_BREAK.sub("", source)
+        return source
+
     def _parse(self, source, name, filename):
         return join_outputs(super()._parse(source, name, filename))
 
@@ -202,6 +213,7 @@ def environment(**options):
         **filter_markup.GLOBALS,
     )
     env.filters.update(page_helpers.FILTERS, picture=pictures.picture)
+    env.filters.update(feed_markup.FILTERS)
     env.filters.update(escape=escape, e=escape, forceescape=django_escape)
     page_helpers.forget_on_setting_changes(env)
     return env

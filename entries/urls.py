@@ -13,8 +13,8 @@ urlpatterns = [
     path("entries/<slug:slug>/", views.EntryDetailView.as_view(), name="entry_detail"),
     path("topics/", views.TopicListView.as_view(), name="topic_list"),
     path("topics/<slug:slug>/", views.TopicEntryListView.as_view(), name="topic_detail"),
-    path("feeds/entries.rss", feeds.LatestEntriesFeed(), name="feed_rss"),
-    path("feeds/entries.atom", feeds.LatestEntriesAtomFeed(), name="feed_atom"),
-    path("topics/<slug:slug>/feed.rss", feeds.TopicFeed(), name="topic_feed_rss"),
-    path("topics/<slug:slug>/feed.atom", feeds.TopicAtomFeed(), name="topic_feed_atom"),
+    path("feeds/entries.rss", feeds.LatestEntriesFeed.as_view(), name="feed_rss"),
+    path("feeds/entries.atom", feeds.LatestEntriesAtomFeed.as_view(), name="feed_atom"),
+    path("topics/<slug:slug>/feed.rss", feeds.TopicFeed.as_view(), name="topic_feed_rss"),
+    path("topics/<slug:slug>/feed.atom", feeds.TopicAtomFeed.as_view(), name="topic_feed_atom"),
 ]

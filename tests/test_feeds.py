@@ -77,6 +77,15 @@ def test_topic_feeds_hold_only_that_topics_published_entries(client, content, su
     assert [html.unescape(item.title) for item in feed.entries] == ["With image & more"]
 
 
+@pytest.mark.parametrize("url", ["/feeds/entries.rss", "/feeds/entries.atom"])
+def test_control_characters_that_xml_cannot_carry_are_left_out(client, url):
+    # Pasted from a word processor: a vertical tab, a form feed, a unit separator.
+    make_entry(headline="Vertical\x0btab", summary="Form\x0cfeed and \x1fseparator.")
+    feed = parse(client, url, "application/")
+    assert html.unescape(feed.entries[0].title) == "Verticaltab"
+    assert html.unescape(feed.entries[0].summary) == "Formfeed and separator."
+
+
 def test_unknown_topic_feed_is_a_404(client):
     assert client.get("/topics/nope/feed.rss").status_code == 404
 
