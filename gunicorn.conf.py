@@ -22,6 +22,7 @@ workers = _int("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1)
 # (docs/deployment.md). Each thread keeps its own database connection (CONN_MAX_AGE).
 worker_class = "newsroom.gunicorn_worker.HeaderDeadlineWorker"
 threads = _int("GUNICORN_THREADS", 4)
+worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 1000)
 # A worker whose main loop has not checked in for this long is stuck and replaced (its threads
 # serve requests; the loop keeps checking in while they do).
 timeout = _int("GUNICORN_TIMEOUT", 30)

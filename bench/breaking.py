@@ -176,6 +176,7 @@ def phases(label, base_url, env, args, tag, paths_file, mix):
         f"   {publishing['rps']} rps, p99 {publishing['p99_ms']} ms, {publishing['errors']} "
         f"errors; {fresh['seen']}/{fresh['published']} entries seen, max {fresh['max_s']} s"
     )
+    print(f"   delays (s): {' '.join(str(d) for d in fresh['delays_s'].values())}")
     # Quiet again: publishing is compared with nobody editing before *and* after it, so a slow
     # spell of this shared machine during one quiet phase does not decide the ratio alone.
     print(f"== {label}: quiet again, {args.seconds} s", flush=True)

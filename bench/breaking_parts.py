@@ -48,9 +48,11 @@ def run_editor(seconds, tag):
 
     from entries.models import Entry, Topic
     from newsroom import purge
+    from newsroom.background_render import renderer
 
     # The new entries are in the default language: so is their topic.
     topic = Topic.objects.in_language(settings.LANGUAGE_CODE).order_by("pk").first()
+    warm_up(topic)
     # Ready (Django set up, the database connected): an editor's server is up before the
     # news breaks, so its start-up is no part of the publishing phase. Wait for the word.
     print("ready", flush=True)
@@ -86,7 +88,27 @@ def run_editor(seconds, tag):
         tick += 1
         time.sleep(max(0.0, start + tick - time.monotonic()))
     purge.wait(10.0)  # purges queued by the last saves (Varnish phase) are sent before exit
+    renderer.wait_until_idle(10.0)  # and the pages they changed are renewed (PAGE_RENEW_ON_COMMIT)
     print(json.dumps({"published": published, "save_seconds": save_seconds, "errors": errors}))
+
+
+def warm_up(topic):
+    """Render the public pages' templates once, storing nothing: a running server has, and this
+    process renews the pages each publish changes (PAGE_RENEW_ON_COMMIT), so its first renewal
+    would otherwise compile them while the load runs."""
+    from django.test import Client, override_settings
+
+    from entries.models import Entry
+
+    entry = Entry.objects.published().order_by("-pub_date").first()
+    paths = ["/", "/feeds/entries.rss", "/feeds/entries.atom"]
+    paths += [page.get_absolute_url() for page in (entry, topic) if page is not None]
+    with override_settings(PAGE_CACHE=False):
+        client = Client(HTTP_HOST="127.0.0.1")
+        for path in paths:
+            status = client.get(path).status_code
+            if status != 200:
+                raise RuntimeError(f"warming up the editor: {path} answered {status}")
 
 
 def start_editor(env, seconds, tag):

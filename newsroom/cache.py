@@ -40,6 +40,7 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 
+from . import page_renewal
 from .background_render import renderer
 from .content_version import (
     ANY_KEY,
@@ -366,12 +367,14 @@ class PageCacheMiddleware:
             and _query_accepted(request)
         ):
             keys = (*sorted(keys_of(response) or {ANY_KEY}), EVERY_PAGE)
+            name = _page_name(request.META)
             try:
                 cache.set(
-                    versioned_key(version, _page_name(request.META)),
+                    versioned_key(version, name),
                     (list(response.items()), body, keys, generation),
                     keep,
                 )
+                page_renewal.remember(version, name, request.META, keys)
             except Exception as exc:
                 _warn_cache_down(exc)
         return get_conditional_response(

@@ -227,14 +227,21 @@ def after_commit(func):
 
 
 def _record(keys, hard, follow_schedule=False):
+    from . import page_renewal  # it reads the page cache's copies, which import this module
+
     holder = _request_version.get()
     if holder:
         holder.pop("generation", None)
+    claimed = []
     try:
         store = version_store()
         version = parse_version(store.read())
         if version is None:
             return
+        if not hard:
+            # Before the record: from then on the pages' readers find them changed, and the
+            # locks held here send each of them the stored copy while they renew.
+            claimed = page_renewal.claim(version, keys)
         store.record(version.token, keys, hard)
         if follow_schedule:
             # Inside the change's transaction, so it sees the change (a rollback only makes
@@ -242,7 +249,10 @@ def _record(keys, hard, follow_schedule=False):
             _follow_schedule(store, version)
     except Exception as exc:
         logger.warning("Could not record a change (%r); dropping every cached page instead", exc)
+        page_renewal.release(lock for lock, _request in claimed)
         _drop_version()
+        return
+    page_renewal.renew(claimed)
 
 
 def _follow_schedule(store, version):

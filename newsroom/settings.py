@@ -188,6 +188,10 @@ PAGE_STALE_IF_ERROR = env.int("PAGE_STALE_IF_ERROR", default=86_400)
 # version renders on a thread of its own (newsroom/background_render.py), which keeps renders
 # out of readers' response times under load, at the price of that read-after-write promise.
 PAGE_RENDER_IN_BACKGROUND = env.bool("PAGE_RENDER_IN_BACKGROUND", default=False)
+# With Redis: the process that commits a change renders the pages it changed (on its renderer
+# thread, newsroom/page_renewal.py) while readers are answered the stored copies, so a publish
+# sends no renders through the workers answering readers.
+PAGE_RENEW_ON_COMMIT = env.bool("PAGE_RENEW_ON_COMMIT", default=True)
 # Response headers carrying a public page's cache keys (newsroom/surrogate.py).
 SURROGATE_KEY_HEADERS = env.list("SURROGATE_KEY_HEADERS", default=["xkey", "Cache-Tag"])
 

@@ -1,9 +1,12 @@
 import os
+import secrets
 
 import pytest
 
 # The S3 API server fixtures (moto), for the object storage tests.
 pytest_plugins = ["tests.s3"]
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +21,9 @@ def isolated_files(settings, tmp_path):
     # Tests read the view's context, which a replayed page has not; the page cache's own
     # tests turn it on with the `page_cache` fixture.
     settings.PAGE_CACHE = False
+    # A committed change's pages renew on a thread of their own, which sees only committed
+    # rows; tests/test_page_renewal.py turns it on with committed transactions.
+    settings.PAGE_RENEW_ON_COMMIT = False
     # Background tasks run at once where they are queued (after the commit); the real
     # worker has its own end-to-end test (tests/test_rendition_tasks.py).
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -99,3 +105,24 @@ def purges(settings):
         settings.CACHE_PURGE_STYLE = "xkey"
         yield server
         purge.wait()
+
+
+@pytest.fixture
+def redis_page_cache(settings):
+    """Redis as the shared cache, under a key prefix of this test's own; yields a client."""
+    import redis
+
+    prefix = f"pages-{secrets.token_hex(4)}"
+    original = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsroom.redis_cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    admin = redis.Redis.from_url(REDIS_URL)
+    yield admin
+    for key in admin.scan_iter(match=f"{prefix}:*"):
+        admin.delete(key)
+    settings.CACHES = original  # so the end-of-test clear empties local memory, not Redis

@@ -5,8 +5,6 @@ after a takedown, not once the cache has let the page go; and the copies stay bo
 "Another process" here writes to the shared version store as any other worker, shell or
 instance does (tests/test_freshness.py does it with real gunicorn workers and `manage.py`)."""
 
-import os
-import secrets
 import time
 from datetime import timedelta
 
@@ -24,30 +22,7 @@ from newsroom.page_copies import hit_path
 
 from .factories import make_entry
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
-
-
-@pytest.fixture
-def redis_page_cache(settings):
-    """Redis as the shared cache, under a key prefix of this test's own; yields a client."""
-    import redis
-
-    prefix = f"copies-{secrets.token_hex(4)}"
-    original = settings.CACHES
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "newsroom.redis_cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    admin = redis.Redis.from_url(REDIS_URL)
-    yield admin
-    for key in admin.scan_iter(match=f"{prefix}:*"):
-        admin.delete(key)
-    settings.CACHES = original  # so the end-of-test clear empties local memory, not Redis
 
 
 @pytest.fixture(params=["local-memory", "redis"])
