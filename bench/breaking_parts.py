@@ -48,7 +48,6 @@ def run_editor(seconds, tag):
 
     from entries.models import Entry, Topic
     from newsroom import purge
-    from newsroom.background_render import renderer
 
     # The new entries are in the default language: so is their topic.
     topic = Topic.objects.in_language(settings.LANGUAGE_CODE).order_by("pk").first()
@@ -88,13 +87,12 @@ def run_editor(seconds, tag):
         tick += 1
         time.sleep(max(0.0, start + tick - time.monotonic()))
     purge.wait(10.0)  # purges queued by the last saves (Varnish phase) are sent before exit
-    renderer.wait_until_idle(10.0)  # and the pages they changed are renewed (PAGE_RENEW_ON_COMMIT)
     print(json.dumps({"published": published, "save_seconds": save_seconds, "errors": errors}))
 
 
 def warm_up(topic):
     """Render the public pages' templates once, storing nothing: a running server has, and this
-    process renews the pages each publish changes (PAGE_RENEW_ON_COMMIT), so its first renewal
+    process renews the pages each publish changes (PAGE_RENEW_ON_COMMIT), so its first publish
     would otherwise compile them while the load runs."""
     from django.test import Client, override_settings
 

@@ -10,6 +10,9 @@ the application reads, and the response are not bounded by it.
 
 This is a defence of last resort: a buffering proxy in front (Varnish, nginx) hands gunicorn
 whole requests only (docs/deployment.md). Used by gunicorn.conf.py (`worker_class`).
+
+The worker also takes new connections only while it holds no more than its share of them
+(newsroom/connection_shares.py), so kept-alive connections spread evenly over the workers.
 """
 
 import os
@@ -18,6 +21,8 @@ import time
 
 from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import ThreadWorker
+
+from .connection_shares import shares
 
 
 def header_timeout():
@@ -71,6 +76,32 @@ class HeaderDeadlineSocket:
 
 
 class HeaderDeadlineWorker(ThreadWorker):
+    # gthread's main loop takes new connections while `nr_conns < worker_connections`, asked
+    # once per turn: the limit also says whether this worker holds no more than its share.
+    @property
+    def worker_connections(self):
+        if self.alive and shares.may_accept(self.nr_conns):
+            return self._worker_connections
+        return min(self.nr_conns, self._worker_connections)
+
+    @worker_connections.setter
+    def worker_connections(self, value):
+        self._worker_connections = value
+
+    def init_process(self):
+        shares.claim()
+        super().init_process()
+
+    def run(self):
+        try:
+            super().run()
+        finally:
+            shares.release()
+
+    def handle_exit(self, sig, frame):
+        shares.release()  # stopping: the others take the new connections
+        super().handle_exit(sig, frame)
+
     def handle(self, conn):
         if self.cfg.is_ssl:  # gunicorn's own TLS wraps the raw socket: left as it is
             return super().handle(conn)
