@@ -408,7 +408,12 @@ def invalidate(keys, *, hard=False):
     app's vocabulary, e.g. `entry-12`); `hard` for takedowns, which are never served stale.
 
     The page cache records the change (pages naming any of the keys are stale from now on,
-    and gone when `hard`), and the HTTP caches in front are purged by the same keys once the
-    transaction commits (newsroom/purge.py)."""
-    record_change(keys, hard=hard)
+    and gone when `hard`), the HTTP caches in front are purged by the same keys once the
+    transaction commits (newsroom/purge.py), and then this process renders the changed pages
+    (newsroom/page_renewal.py)."""
+    claimed = []
+    record_change(keys, hard=hard, claimed=claimed)
     purge_on_commit(keys, hard=hard)
+    # Once the purges are queued: the caches in front ask again at once and are answered the
+    # stored copy, not to keep, until each page is renewed.
+    page_renewal.renew_on_commit(claimed)

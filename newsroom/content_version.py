@@ -211,37 +211,39 @@ def remembered_or_computed(name, keys, compute, timeout):
         return computed[0] if computed else compute_once()
 
 
-def record_change(keys, *, hard=False):
+def record_change(keys, *, hard=False, claimed=None):
     """Record that what `keys` name has changed, when the change commits (and the version
     learns when the next scheduled entry goes public, one query).
 
     Not before: a page rendered while the change's transaction is open shows what was there
     before, so a record made then only had every process render each changed page twice per
-    change (once during the transaction, once after), at the busiest moment."""
+    change (once during the transaction, once after), at the busiest moment.
+
+    `claimed`, a list, receives the stored pages whose renders this process takes for itself
+    (newsroom/page_renewal.py), their locks taken before the record; the caller renews them."""
     keys = frozenset(keys) | {ANY_KEY}
-    after_commit(partial(_record, keys, hard, follow_schedule=True))
+    after_commit(partial(_record, keys, hard, follow_schedule=True, claimed=claimed))
 
 
 def after_commit(func):
     transaction.on_commit(func, robust=True)
 
 
-def _record(keys, hard, follow_schedule=False):
+def _record(keys, hard, follow_schedule=False, claimed=None):
     from . import page_renewal  # it reads the page cache's copies, which import this module
 
     holder = _request_version.get()
     if holder:
         holder.pop("generation", None)
-    claimed = []
     try:
         store = version_store()
         version = parse_version(store.read())
         if version is None:
             return
-        if not hard:
+        if claimed is not None and not hard:
             # Before the record: from then on the pages' readers find them changed, and the
             # locks held here send each of them the stored copy while they renew.
-            claimed = page_renewal.claim(version, keys)
+            claimed.extend(page_renewal.claim(version, keys))
         store.record(version.token, keys, hard)
         if follow_schedule:
             # Inside the change's transaction, so it sees the change (a rollback only makes
@@ -249,10 +251,10 @@ def _record(keys, hard, follow_schedule=False):
             _follow_schedule(store, version)
     except Exception as exc:
         logger.warning("Could not record a change (%r); dropping every cached page instead", exc)
-        page_renewal.release(lock for lock, _request in claimed)
+        if claimed:
+            page_renewal.release(lock for lock, _request in claimed)
+            claimed.clear()
         _drop_version()
-        return
-    page_renewal.renew(claimed)
 
 
 def _follow_schedule(store, version):

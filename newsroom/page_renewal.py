@@ -13,8 +13,10 @@ commit, and readers keep being answered the stored copies meanwhile:
    search a reader typed, so the sets stay as small as the site);
 2. when a change commits, the committing process looks up the pages that show its keys, takes
    their render locks *before* recording the change (so no reader takes them: they are answered
-   the stored copy, as while any render runs), records it, and renders them, `/` first, before
-   the save returns: the next request after a save (an editor's, a script's) gets the new page;
+   the stored copy, as while any render runs), records it, queues the purges of the caches in
+   front (which then ask again and get the stored copy, not to keep), and renders the pages,
+   `/` first, before the save returns: the next request after a save (an editor's, a
+   script's) gets the new page;
 3. each render stores the new version and frees its lock like any reader's render; a render
    that fails frees its lock, so the next reader renders the page; pages not reached within
    RENEW_WITHIN seconds are left to their readers, and a lock left by a process that died
@@ -31,6 +33,7 @@ import json
 import logging
 import sys
 import time
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -126,6 +129,11 @@ def claim(version, keys):
         release(lock for lock, _request in claimed)
         return []
     return claimed
+
+
+def renew_on_commit(claimed):
+    """Renew, once the transaction commits, the pages `record_change` claims into `claimed`."""
+    content_version.after_commit(partial(renew, claimed))
 
 
 def renew(claimed):
