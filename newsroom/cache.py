@@ -213,6 +213,11 @@ def _held_lately(lock):
 _S_MAXAGE = re.compile(r"s-maxage=\d+")
 
 
+# Marks a stale copy answered while its new version renders (deploy/varnish/default.vcl keeps
+# such a copy a moment instead of asking again for every request until then).
+STALE_HEADER = "X-Newsroom-Stale"
+
+
 def not_for_shared_caches(headers):
     """The headers of a stale copy answered while its new version renders: a shared cache in
     front (Varnish, a CDN) may serve it while it asks again, but must not keep it as fresh
@@ -220,7 +225,7 @@ def not_for_shared_caches(headers):
     return [
         (name, _S_MAXAGE.sub("s-maxage=0", value) if name.lower() == "cache-control" else value)
         for name, value in headers
-    ]
+    ] + [(STALE_HEADER, "1")]
 
 
 _MAX_AGES = re.compile(r"(s-maxage|max-age)=(\d+)")

@@ -55,6 +55,7 @@ def test_a_stale_copy_is_not_kept_as_fresh_by_the_caches_in_front(client, settin
     assert "Minister resigns after vote" not in stale.text
     # Varnish may serve it for stale-while-revalidate while it asks again, no longer.
     assert "s-maxage=0" in stale["Cache-Control"]
+    assert stale["X-Newsroom-Stale"] == "1"  # Varnish keeps it a moment (default.vcl)
     assert "stale-while-revalidate" in stale["Cache-Control"]
 
 

@@ -135,6 +135,11 @@ sub vcl_backend_response {
     if (beresp.grace < std.duration(beresp.http.X-Newsroom-SWR, 0s)) {
         set beresp.grace = std.duration(beresp.http.X-Newsroom-SWR, 0s);
     }
+    if (beresp.http.X-Newsroom-Stale) {
+        # The app's stored copy, answered while its new version renders (s-maxage=0): kept a
+        # moment, or every request for a busy page would send a fetch to the app until then.
+        set beresp.ttl = 0.2s;
+    }
     return (deliver);
 }
 
@@ -159,4 +164,5 @@ sub vcl_deliver {
     unset resp.http.xkey;
     unset resp.http.Cache-Tag;
     unset resp.http.X-Newsroom-SWR;
+    unset resp.http.X-Newsroom-Stale;
 }
