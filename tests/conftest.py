@@ -126,3 +126,38 @@ def redis_page_cache(settings):
     for key in admin.scan_iter(match=f"{prefix}:*"):
         admin.delete(key)
     settings.CACHES = original  # so the end-of-test clear empties local memory, not Redis
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The pages rendered off the readers' requests (in the background or renewed by the
+    committing process), path and query, in order."""
+    from newsroom import background_render
+
+    rendered = []
+    real = background_render.render
+
+    def counted(app, environ):
+        query = environ.get("QUERY_STRING")
+        rendered.append(environ["PATH_INFO"] + (f"?{query}" if query else ""))
+        real(app, environ)
+
+    monkeypatch.setattr(background_render, "render", counted)
+    yield rendered
+    assert background_render.renderer.wait_until_idle(10)
+
+
+@pytest.fixture
+def held_renders(renders, monkeypatch):
+    """Those renders wait until this event is set (at the end of the test anyway)."""
+    import threading
+
+    from newsroom import background_render
+
+    gate = threading.Event()
+    counted = background_render.render
+    monkeypatch.setattr(
+        background_render, "render", lambda app, environ: (gate.wait(10), counted(app, environ))
+    )
+    yield gate
+    gate.set()

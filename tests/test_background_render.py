@@ -2,7 +2,6 @@
 finds a cached page changed is answered the stored copy at once, and the new version is
 rendered off the request, once."""
 
-import threading
 import time
 
 import pytest
@@ -37,33 +36,6 @@ def wsgi_get(path, method="GET"):
 @pytest.fixture(autouse=True)
 def render_in_background(settings):
     settings.PAGE_RENDER_IN_BACKGROUND = True  # off by default
-
-
-@pytest.fixture
-def renders(monkeypatch):
-    """The paths rendered in the background, in order."""
-    rendered = []
-    real = background_render.render
-
-    def counted(app, environ):
-        rendered.append(environ["PATH_INFO"])
-        real(app, environ)
-
-    monkeypatch.setattr(background_render, "render", counted)
-    yield rendered
-    assert renderer.wait_until_idle(10)
-
-
-@pytest.fixture
-def held_renders(renders, monkeypatch):
-    """Background renders wait until this event is set (at the end of the test anyway)."""
-    gate = threading.Event()
-    counted = background_render.render
-    monkeypatch.setattr(
-        background_render, "render", lambda app, environ: (gate.wait(10), counted(app, environ))
-    )
-    yield gate
-    gate.set()
 
 
 def test_the_reader_who_finds_a_page_changed_gets_the_stored_copy_and_it_renders_once(

@@ -49,33 +49,6 @@ def reader_would_render(path):
     return stored is None
 
 
-@pytest.fixture
-def renders(monkeypatch):
-    """The pages rendered off the requests (path and query), in order."""
-    rendered = []
-    real = background_render.render
-
-    def counted(app, environ):
-        query = environ.get("QUERY_STRING")
-        rendered.append(environ["PATH_INFO"] + (f"?{query}" if query else ""))
-        real(app, environ)
-
-    monkeypatch.setattr(background_render, "render", counted)
-    return rendered
-
-
-@pytest.fixture
-def held_renders(renders, monkeypatch):
-    """Renders wait until this event is set (at the end of the test anyway)."""
-    gate = threading.Event()
-    counted = background_render.render
-    monkeypatch.setattr(
-        background_render, "render", lambda app, environ: (gate.wait(10), counted(app, environ))
-    )
-    yield gate
-    gate.set()
-
-
 def in_another_thread(action):
     """Run `action` as another request would (its own thread and database connection)."""
     from django.db import connection
