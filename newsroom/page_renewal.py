@@ -28,7 +28,7 @@ nothing another process could be spared, and this is off.
 """
 
 import contextvars
-import io
+import functools
 import json
 import logging
 import sys
@@ -37,6 +37,8 @@ from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
+from django.utils import translation
 
 from . import background_render, content_version
 from .page_copies import hit_path, normalised_query
@@ -139,37 +141,35 @@ def renew_on_commit(claimed):
 def renew(claimed):
     """Render the claimed pages, here and now (the committing request or command returns once
     they are stored, so the next reader after it gets the new version), within RENEW_WITHIN
-    seconds: the locks of pages not reached by then are freed for their readers."""
+    seconds: the locks of pages not reached by then are freed for their readers.
+
+    Through Django's handler, not its WSGI entry: that would send request_started and
+    request_finished inside the committing request, closing its database connection (with
+    CONN_MAX_AGE=0) in the middle of it; and the language a page activates is put back."""
     if not claimed:
         return
     deadline = time.monotonic() + RENEW_WITHIN
     done = 0
     token = _renewing.set(True)
     try:
-        application = _application()
-        for lock, request in claimed:
-            if time.monotonic() > deadline:
-                break
-            environ = {
-                **request,
-                "REQUEST_METHOD": "GET",
-                "REMOTE_ADDR": "127.0.0.1",
-                "wsgi.version": (1, 0),
-                "wsgi.input": io.BytesIO(),
-                "wsgi.errors": sys.stderr,
-                "wsgi.multithread": True,
-                "wsgi.multiprocess": True,
-                "wsgi.run_once": False,
-                "newsroom.render_lock": lock,
-            }
-            done += 1
-            try:
-                # The page cache's middleware stores the page and frees its lock (or, when
-                # the render fails, frees it so the next reader renders the page).
-                background_render.render(application, background_render.render_environ(environ))
-            except Exception:
-                logger.exception("Renewing %s failed", request.get("PATH_INFO"))
-                release([lock])
+        with translation.override(translation.get_language()):
+            for lock, request in claimed:
+                if time.monotonic() > deadline:
+                    break
+                done += 1
+                environ = {
+                    **_WSGI,
+                    **request,
+                    "wsgi.errors": sys.stderr,
+                    "newsroom.render_lock": lock,
+                }
+                try:
+                    # The page cache's middleware stores the page and frees its lock (or,
+                    # when the render fails, frees it so the next reader renders the page).
+                    background_render.render(_render, background_render.render_environ(environ))
+                except Exception:
+                    logger.exception("Renewing %s failed", request.get("PATH_INFO"))
+                    release([lock])
     except Exception:
         logger.exception("Renewing the changed pages failed")
     finally:
@@ -178,22 +178,32 @@ def renew(claimed):
 
 
 def release(locks):
-    for lock in locks:
-        try:
-            cache.delete(lock)
-        except Exception as exc:  # the cache is down: the locks lapse with their timeout
-            logger.warning("Could not free the render lock %s (%r)", lock, exc)
+    locks = list(locks)
+    if not locks:
+        return
+    try:
+        cache.delete_many(locks)
+    except Exception as exc:  # the cache is down: the locks lapse with their timeout
+        logger.warning("Could not free %d render locks (%r)", len(locks), exc)
 
 
-_handler = None
+_WSGI = {
+    "REMOTE_ADDR": "127.0.0.1",
+    "wsgi.version": (1, 0),
+    "wsgi.multithread": True,
+    "wsgi.multiprocess": True,
+    "wsgi.run_once": False,
+}
 
 
-def _application():
-    """Django's own WSGI handler, without the page cache's replay in front (the render must
-    reach the view)."""
-    global _handler
-    if _handler is None:
-        from django.core.handlers.wsgi import WSGIHandler
+@functools.cache
+def _handler():
+    """Django's own handler, its middleware loaded once per process, without the page cache's
+    replay in front (the render must reach the view)."""
+    return WSGIHandler()
 
-        _handler = WSGIHandler()
-    return _handler
+
+def _render(environ, start_response):
+    """A WSGI application that runs the request through Django's handler and sends nothing."""
+    _handler().get_response(WSGIRequest(environ))
+    return []

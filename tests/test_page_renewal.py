@@ -8,8 +8,9 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from entries.models import Entry
 from newsroom import background_render, page_renewal
@@ -186,3 +187,17 @@ def test_with_the_cache_down_a_publish_still_succeeds(renders, redis_page_cache,
     entry = publish("Minister resigns", "minister")
     assert Entry.objects.published().filter(pk=entry.pk).exists()
     assert renders == []
+
+
+def test_renewing_leaves_the_committing_requests_language_and_connection_alone(renders):
+    make_entry(headline="Older story", slug="older")
+    wsgi_get("/")
+    connection.ensure_connection()
+    before = connection.connection
+    with translation.override("fr"):  # an editor working in French
+        publish("Minister resigns", "minister")
+        assert renders == ["/"]  # rendered in English
+        assert translation.get_language() == "fr"
+    # Not closed in the middle of the request that saved (CONN_MAX_AGE=0 closes it at the end
+    # of a request; the renders are not requests of their own).
+    assert connection.connection is before
