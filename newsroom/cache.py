@@ -20,7 +20,8 @@ every key has a lifetime.
 Fast: `PageCacheApp` (newsroom/wsgi.py) answers a cached anonymous GET before Django's handler
 starts: from this process's decoded copy of the page while the cache still holds that very page
 under the current version and it is fresh (newsroom/page_copies.py: no round trip with the
-local-memory cache, one small one with Redis), else with one cache round trip.
+local-memory cache, one small one with Redis), else with one cache round trip. Under
+gunicorn the worker sends such a page in one write (newsroom/gunicorn_stored_responses.py).
 `PageCacheMiddleware` (outermost middleware) does the same inside Django (test client,
 conditional requests), and stores what the full stack produced, with its ETag, Last-Modified
 and Cache-Control, so a replay carries exactly the same headers.
@@ -58,6 +59,7 @@ from .content_version import (
     version_store,
     versioned_key,
 )
+from .gunicorn_stored_responses import ENVIRON_KEY as SEND_STORED_RESPONSE
 from .page_copies import hit_path, normalised_query
 from .purge import purge_on_commit
 from .redis_cache import CacheSkipped
@@ -271,6 +273,9 @@ class PageCacheApp:
             # the others, and the new version renders off the request.
             stored = not_for_shared_caches(stale[0]), stale[1]
         headers, body = stored
+        send = environ.get(SEND_STORED_RESPONSE)
+        if send is not None and send(start_response, headers, body):
+            return ()
         start_response("200 OK", headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 

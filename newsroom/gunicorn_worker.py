@@ -11,6 +11,9 @@ the application reads, and the response are not bounded by it.
 This is a defence of last resort: a buffering proxy in front (Varnish, nginx) hands gunicorn
 whole requests only (docs/deployment.md). Used by gunicorn.conf.py (`worker_class`).
 
+The worker offers the application `environ["newsroom.send_stored_response"]`, which sends a
+stored page in one write (newsroom/gunicorn_stored_responses.py).
+
 The worker also takes new connections only while it holds no more than its share of them
 (newsroom/connection_shares.py), so kept-alive connections spread evenly over the workers.
 """
@@ -23,6 +26,7 @@ from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import ThreadWorker
 
 from .connection_shares import shares
+from .gunicorn_stored_responses import ENVIRON_KEY, send_stored_response
 
 
 def header_timeout():
@@ -75,6 +79,17 @@ class HeaderDeadlineSocket:
             self._sock.settimeout(blocking_timeout)
 
 
+class OfferingStoredResponses:
+    """The application, with `send_stored_response` in each request's environ."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        environ[ENVIRON_KEY] = send_stored_response
+        return self.application(environ, start_response)
+
+
 class HeaderDeadlineWorker(ThreadWorker):
     # gthread's main loop takes new connections while `nr_conns < worker_connections`, asked
     # once per turn: the limit also says whether this worker holds no more than its share.
@@ -87,6 +102,10 @@ class HeaderDeadlineWorker(ThreadWorker):
     @worker_connections.setter
     def worker_connections(self, value):
         self._worker_connections = value
+
+    def load_wsgi(self):
+        super().load_wsgi()
+        self.wsgi = OfferingStoredResponses(self.wsgi)
 
     def init_process(self):
         shares.claim()
