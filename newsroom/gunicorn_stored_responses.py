@@ -74,7 +74,7 @@ def _header_block(headers):
         if lowered in _HOP_BY_HOP:
             return None
         if lowered == "content-length":
-            if length is not None or not value.isdigit():
+            if length is not None or not (value.isascii() and value.isdigit()):
                 return None
             length = int(value)
         lines.append(f"{name}: {value}\r\n")

@@ -119,11 +119,12 @@ def test_the_header_lines_are_joined_once_per_stored_list_and_again_for_another(
     [
         ([("Content-Type", "text/html")], BODY),  # no length: gunicorn would chunk it
         (HEADERS, BODY + b"more"),  # a length that is not the body's
+        ([*HEADERS[:2], ("Content-Length", "\u00b2"), *HEADERS[3:]], BODY),  # not a number
         ([*HEADERS, ("X-Bad", "one\r\nSet-Cookie: x=1")], BODY),  # refused by gunicorn
         ([*HEADERS, ("Transfer-Encoding", "chunked")], BODY),  # framed by gunicorn
         ([*HEADERS, ("Bad Name", "x")], BODY),
     ],
-    ids=["no-length", "wrong-length", "header-injection", "hop-by-hop", "bad-name"],
+    ids=["no-length", "wrong-length", "odd-length", "header-injection", "hop-by-hop", "bad-name"],
 )
 def test_what_gunicorn_would_refuse_or_frame_itself_goes_the_usual_way(headers, body):
     response, sock, written = gunicorn_response(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
