@@ -5,6 +5,7 @@ from django.db import connection
 
 from newsroom.prepared import COUNT_ROWS, Contains, PreparedCountedPage, PreparedQuery
 
+from .models.entry import next_publication_along
 from .search import search, search_words, words
 
 # SQLite searches of up to this many words are read by prepared queries (one set per count).
@@ -64,5 +65,5 @@ class PreparedSearch:
             PreparedQuery(counted, **kinds, **self.inputs),
             # Counted over its own rows: a search ranks (reads and sorts) every match anyway,
             # and the count's query would match them all a second time.
-            PreparedCountedPage(build, **kinds, **self.inputs),
+            PreparedCountedPage(build, along=next_publication_along(), **kinds, **self.inputs),
         )

@@ -18,6 +18,7 @@ from newsroom.surrogate import add_keys
 from . import cache_keys, highlighting, languages, search, suggestions
 from .filters import EntryFilter
 from .models import RELATED_ENTRIES, Entry, OldSlug, Topic
+from .models.entry import next_publication_along
 from .pagination import LazyQuerySet, VersionedPaginationMixin
 from .prepared_search import PreparedSearch
 
@@ -133,7 +134,12 @@ class EntryListView(VersionedPaginationMixin, PublishedEntryMixin, ListView):
                 for order in LISTING_ORDERS
             ),
             PreparedQuery(counted, **cls.prepared_inputs),
-            PreparedCountedPage(ordered(LISTING_ORDERS[0]), counted, **cls.prepared_inputs),
+            PreparedCountedPage(
+                ordered(LISTING_ORDERS[0]),
+                counted,
+                along=next_publication_along(),
+                **cls.prepared_inputs,
+            ),
         )
 
     def get_context_data(self, **kwargs):

@@ -112,12 +112,17 @@ def current_version():
     Raises whatever the cache or the database raise; callers decide how to degrade.
     """
     holder = _request_version.get()
-    if holder:
+    if holder and "version" in holder:
         return holder["version"]
     store = version_store()
     version = parse_version(store.read())
     if version is None:
-        version = Version(secrets.token_hex(8), time.time(), _next_scheduled_time())
+        next_change = None
+        if holder and store.keeps_nothing:
+            next_change = holder.get("next_change")
+        if next_change is None:
+            next_change = _next_scheduled_time()
+        version = Version(secrets.token_hex(8), time.time(), next_change)
         store.write(version.serialise())
     elif version.expired:
         # A scheduled entry has just gone public: every page may show it, so every page is
@@ -128,6 +133,17 @@ def current_version():
     if holder is not None:
         holder["version"] = version
     return version
+
+
+def note_next_change(next_change):
+    """The app read when the next scheduled change happens (Unix time, 0 when none) in a query
+    of its own during this request. With no cache at all, where each request makes its own
+    version, that version uses it instead of asking the database once more (one round trip,
+    about a sixth of an uncached listing on PostgreSQL). With a cache, versions outlive the
+    request and are made only from the schedule read when they are made."""
+    holder = _request_version.get()
+    if holder is not None and "version" not in holder:
+        holder["next_change"] = next_change
 
 
 def current_generation():
@@ -184,6 +200,8 @@ def remembered(name, keys, compute, timeout):
     """`compute()`, kept in the cache until a change names one of `keys`.
 
     Raises whatever the cache raises; callers decide how to degrade."""
+    if version_store().keeps_nothing:
+        return compute()  # no cache at all: nothing to look up, nothing to keep
     version, generation = current_version(), current_generation()
     key = versioned_key(version, name)
     found = cache.get(key)

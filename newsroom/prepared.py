@@ -313,25 +313,34 @@ class PreparedCountedPage(PreparedQuery):
     in index order, which a window count would make read everything).
 
     One round trip instead of two when nothing keeps the count: each query costs the worker
-    and the database more than a page's worth of rows does."""
+    and the database more than a page's worth of rows does.
+
+    `along`, `{column: (expression(**values), receive(value))}`, reads more scalar subqueries
+    in the same query; each value is handed to its `receive` when the page has rows."""
 
     COLUMN = "prepared_listing_count"
 
-    def __init__(self, page, count=None, **inputs):
+    def __init__(self, page, count=None, *, along=None, **inputs):
+        self.along = dict(along or {})
+
         def build(**values):
             if count is None:
                 counted = Window(Count("*"))
             else:
                 counted = Subquery(count(**values), output_field=IntegerField())
-            return page(**values).annotate(**{self.COLUMN: counted})
+            columns = {name: make(**values) for name, (make, _) in self.along.items()}
+            return page(**values).annotate(**{self.COLUMN: counted}, **columns)
 
         super().__init__(build, window=True, **inputs)
 
     def objects(self, **values):
         found = super().objects(**values)
-        count = None
+        count, read = None, {}
         for obj in found:
             count = obj.__dict__.pop(self.COLUMN)
+            read = {name: obj.__dict__.pop(name) for name in self.along}
+        for name, value in read.items():
+            self.along[name][1](value)
         return found, count
 
 

@@ -100,6 +100,7 @@ class CacheVersionStore:
     members are the keys and whose scores are the generations that last touched them."""
 
     in_cache = True
+    keeps_nothing = False
 
     def __init__(self):
         self._records_script = None
@@ -202,6 +203,7 @@ class NoVersionStore:
 
     in_cache = False
     shared = True
+    keeps_nothing = True
 
     def read(self):
         return None
@@ -232,6 +234,7 @@ class MappedVersionStore:
     """
 
     in_cache = False
+    keeps_nothing = False
     SIZE = 128
     SLOTS = 8192
     _GENERATION = struct.Struct("<Q")

@@ -162,21 +162,22 @@ def test_listing_runs_a_fixed_number_of_queries(client, django_assert_num_querie
 def test_a_first_page_is_read_with_its_count_and_a_later_one_is_not(
     client, django_assert_num_queries
 ):
-    """With nothing keeping the count, the first pages are read in the count's query; deeper
-    ones (read backwards from the oldest near the end) count in a query of their own. Either
-    way the same entries, and a page past the end is still a 404."""
+    """With nothing keeping the count, the first pages are read in the count's query (with the
+    next scheduled entry, which the version needs); deeper ones (read backwards from the oldest
+    near the end) count in a query of their own, and the version asks for the schedule in
+    another. Either way the same entries, and a page past the end is still a 404."""
     no_cache = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     entries = [make_entry() for _ in range(75)]
     newest_first = sorted(entries, key=lambda e: (e.pub_date, e.pk), reverse=True)
     with override_settings(ENTRIES_PER_PAGE=10, PAGE_CACHE=False, CACHES=no_cache):
         client.get("/")  # the filter form's fields are rendered once per process
-        for number, queries in ((1, 3), (2, 3), (5, 3), (6, 4), (8, 4)):
+        for number, queries in ((1, 2), (2, 2), (5, 2), (6, 4), (8, 4)):
             with django_assert_num_queries(queries):
                 response = client.get(f"/?page={number}")
             assert response.context["paginator"].count == 75
             shown = list(response.context["entry_list"])
             assert shown == newest_first[(number - 1) * 10 : number * 10], number
-        with django_assert_num_queries(2):  # past the end: the version, the count, a 404
+        with django_assert_num_queries(1):  # past the end: the count, a 404
             assert client.get("/?page=9").status_code == 404
 
 
@@ -205,14 +206,36 @@ def test_with_no_cache_at_all_the_version_is_read_once_per_request(
         make_entry(image=make_image())
     no_cache = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     with override_settings(CACHES=no_cache, PAGE_CACHE=False):
-        # Nothing is kept between requests: the version (next scheduled entry) once, though
-        # the count and the Last-Modified header both use it, then the page with its images
-        # and the COUNT, and the topic choices.
+        # Nothing is kept between requests: the page with its images, the COUNT and the next
+        # scheduled entry (which the version and so the Last-Modified and Cache-Control
+        # headers use), then the topic choices.
+        client.get("/")  # the filter form's fields are rendered once per process
         for _ in range(2):
-            with django_assert_num_queries(3):
+            with django_assert_num_queries(2):
                 response = client.get("/")
             assert response.status_code == 200
             assert response.has_header("Last-Modified")
+
+
+@pytest.mark.parametrize("url", ["/", "/?q=headline", "/topics/trade/"])
+def test_with_no_cache_at_all_a_scheduled_entry_read_with_the_page_caps_its_lifetimes(
+    client, django_assert_num_queries, url
+):
+    topic = make_topic("Trade", slug="trade")
+    for _ in range(3):
+        make_entry(image=make_image(), headline="A headline").topics.add(topic)
+    no_cache = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    with override_settings(CACHES=no_cache, PAGE_CACHE=False):
+        client.get(url)
+        with django_assert_num_queries(2):
+            response = client.get(url)
+        assert "s-maxage=60" in response["Cache-Control"]
+        # Scheduled 40 s from now: no cache in front may keep the page past that moment.
+        make_entry(pub_date=timezone.now() + timedelta(seconds=40), headline="Later")
+        with django_assert_num_queries(2):
+            response = client.get(url)
+    s_maxage = int(re.search(r"s-maxage=(\d+)", response["Cache-Control"]).group(1))
+    assert 35 <= s_maxage <= 40
 
 
 def test_listing_opens_no_server_side_cursor(client):
