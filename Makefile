@@ -111,8 +111,9 @@ breaking: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
 
-# Loads the site with wrk (cache off/local memory/Redis, SQLite and PostgreSQL) against a
-# static-file ceiling; results in bench/results/latest.json and docs/performance.md.
+# Loads the site with wrk (cache off/local memory/Redis, SQLite and PostgreSQL) against
+# ../shared/bench/ceiling_app.py under the same gunicorn settings; results in
+# bench/results/latest.json and docs/performance.md.
 bench: $(VENV)/.installed
 	$(PY) bench/run.py $(BENCH_ARGS)
 
