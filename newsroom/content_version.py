@@ -136,8 +136,8 @@ def current_version():
 
 
 def note_next_change(next_change):
-    """The app read when the next scheduled change happens (Unix time, 0 when none) in a query
-    of its own during this request. With no cache at all, where each request makes its own
+    """The app read when the next scheduled change happens (Unix time, 0 when none) in one of
+    its own queries during this request. With no cache at all, where each request makes its own
     version, that version uses it instead of asking the database once more (one round trip,
     about a sixth of an uncached listing on PostgreSQL). With a cache, versions outlive the
     request and are made only from the schedule read when they are made."""

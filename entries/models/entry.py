@@ -179,10 +179,14 @@ class EntryQuerySet(ContentQuerySet, TranslatableQuerySet):
 # Entries listed as related on an entry's page.
 RELATED_ENTRIES = 3
 
+
+def _next_publication():
+    """The pub_date of the next scheduled entry (none when nothing is scheduled)."""
+    return Entry.objects.scheduled().order_by("pub_date").values_list("pub_date")[:1]
+
+
 # Read for the content version by every uncached request when no cache keeps it.
-_NEXT_PUBLICATION = prepared.PreparedQuery(
-    lambda: Entry.objects.scheduled().order_by("pub_date").values_list("pub_date")[:1]
-)
+_NEXT_PUBLICATION = prepared.PreparedQuery(_next_publication)
 
 
 def next_publication_along():
@@ -193,7 +197,7 @@ def next_publication_along():
 
 
 def _next_publication_column(**values):
-    return Subquery(Entry.objects.scheduled().order_by("pub_date").values("pub_date")[:1])
+    return Subquery(_next_publication())
 
 
 def _note_next_publication(found):
