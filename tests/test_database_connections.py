@@ -45,7 +45,9 @@ def terminate(application_name=None, pid=None):
 def kept_connection():
     """A second connection to the test database, as a server worker keeps one."""
     db = connections.create_connection("default")
-    db.settings_dict.update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
+    # A copy: the wrapper is handed the project's own settings dict, which every later
+    # connection of the test run is made from.
+    db.settings_dict = {**db.settings_dict, "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
     db.ensure_connection()
     yield db
     db.close()
